@@ -1,0 +1,52 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// libtorch's headers and libraries default to Debian's `libtorch-dev`; override with
+// LIBTORCH_INCLUDE / LIBTORCH_LIB (the names tch-rs uses) to link another build, e.g. CUDA.
+let environment = Context.environment
+let torchInclude = environment["LIBTORCH_INCLUDE"] ?? "/usr/include"
+// /usr/include is already on the search path; adding it again as -isystem breaks libstdc++'s
+// #include_next, so only a non-default include directory is passed.
+let torchIncludeFlags =
+  (torchInclude == "/usr/include" ? [] : ["-isystem", torchInclude])
+  + ["-isystem", "\(torchInclude)/torch/csrc/api/include"]
+let torchLib = environment["LIBTORCH_LIB"] ?? "/usr/lib/x86_64-linux-gnu"
+
+let package = Package(
+  name: "Penumbra",
+  platforms: [.macOS(.v14)],
+  products: [
+    .library(name: "Torch", targets: ["Torch"]),
+    .library(name: "NN", targets: ["NN"]),
+    .executable(name: "penumbra", targets: ["penumbra"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .target(
+      name: "CTorch",
+      cxxSettings: [
+        .unsafeFlags(torchIncludeFlags + ["-O2", "-Wno-deprecated-declarations"])
+      ],
+      linkerSettings: [
+        .unsafeFlags(["-L\(torchLib)", "-Xlinker", "-rpath", "-Xlinker", torchLib]),
+        .linkedLibrary("torch"),
+        .linkedLibrary("torch_cpu"),
+        .linkedLibrary("c10"),
+      ]
+    ),
+    .target(name: "Torch", dependencies: ["CTorch"]),
+    .target(name: "NN", dependencies: ["Torch"]),
+    .executableTarget(
+      name: "penumbra",
+      dependencies: [
+        "Torch", "NN",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+    .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
+  ],
+  cxxLanguageStandard: .cxx17
+)
