@@ -1,0 +1,31 @@
+# Penumbra: `make demo` runs the main job, `make test` the test suite.
+# Both install what is missing (Debian packages, data) on a fresh machine, as root.
+
+SWIFT ?= swift
+PYTHON := /usr/bin/python3
+APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy
+RELEASE := $(SWIFT) build -c release
+BIN := $(shell pwd)/.build/release
+
+.PHONY: deps build release test demo bench bench-core clean
+
+# Installs the Debian packages Penumbra links against (libtorch, OpenBLAS) and the PyTorch
+# reference used by the benchmarks, when any is missing.
+deps:
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+		echo "Installing $(APT_PACKAGES) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(RELEASE)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+clean:
+	rm -rf .build out
