@@ -45,6 +45,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
   ],

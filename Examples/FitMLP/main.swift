@@ -15,8 +15,8 @@ for step in 1...500 {
   let loss = mseLoss(model(x), y)
   loss.backward()
   optimizer.step()
-  if step % 100 == 0 { print("step \(step)  loss \(loss.item())") }
+  if step % 100 == 0 { print("step \(step)  loss", String(format: "%.4f", loss.item())) }
 }
 
 let test = Tensor([0.5], shape: [1, 1])
-print("f(0.5) = \(withNoGrad { model(test) }.item()), true value \(sin(1.5))")
+print("f(0.5) =", String(format: "%.3f", withNoGrad { model(test) }.item()), " true:", String(format: "%.3f", sin(1.5)))
