@@ -18,6 +18,7 @@ let package = Package(
   products: [
     .library(name: "Torch", targets: ["Torch"]),
     .library(name: "NN", targets: ["NN"]),
+    .library(name: "Plots", targets: ["Plots"]),
     .executable(name: "penumbra", targets: ["penumbra"]),
   ],
   dependencies: [
@@ -47,6 +48,9 @@ let package = Package(
     ),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
+    // Figures: PNG encoding, raster drawing and plot layout; depends only on Foundation.
+    .target(name: "Plots"),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
   ],
   cxxLanguageStandard: .cxx17
 )
