@@ -86,6 +86,7 @@ public final class Axes {
   }
 
   var elements: [Element] = []
+  var colorbarSpec: (colormap: Colormap, range: ClosedRange<Double>, label: String?)?
   var colorCycle = 0
   /// The plot area in canvas pixels, set when the figure renders.
   public internal(set) var plotRect: Rect?
@@ -250,6 +251,11 @@ public final class Axes {
     elements.append(
       .image(colors: colors, columns: columns, rows: rows, extent: extent, origin: origin ?? (extent == nil ? .upper : .lower),
         interpolation: interpolation))
+  }
+
+  /// A colour scale bar right of the plot area, for an image drawn with the same colormap and range.
+  public func colorbar(colormap: Colormap, range: ClosedRange<Double>, label: String? = nil) {
+    colorbarSpec = (colormap, range, label)
   }
 
   /// Text at data coordinates (x, y).

@@ -20,8 +20,8 @@ public final class Figure {
   /// Integer text scale: 1 draws the 5×7 glyphs at one pixel per font pixel; 2 suits figures
   /// of roughly 600–1600 pixels across.
   public var fontScale: Int
-  /// Extra pixels between neighbouring panels.
-  public var panelSpacing: Double = 0
+  /// Extra pixels between neighbouring panels (default: 4 × `fontScale`).
+  public var panelSpacing: Double?
   /// The panel grid, row by row.
   public private(set) var grid: [[Axes]] = []
 
@@ -61,8 +61,9 @@ public final class Figure {
     }
     guard !grid.isEmpty else { return canvas }
     let rows = grid.count, columns = grid[0].count
-    let cellW = (Double(width) - 2 * outer - panelSpacing * Double(columns - 1)) / Double(columns)
-    let cellH = (Double(height) - top - outer - panelSpacing * Double(rows - 1)) / Double(rows)
+    let spacing = panelSpacing ?? 4 * sd
+    let cellW = (Double(width) - 2 * outer - spacing * Double(columns - 1)) / Double(columns)
+    let cellH = (Double(height) - top - outer - spacing * Double(rows - 1)) / Double(rows)
 
     // Margins each panel needs; then aligned per row (top, bottom) and column (left, right)
     // so plot areas line up across the grid.
@@ -78,18 +79,26 @@ public final class Figure {
         bottomMax[r] = max(bottomMax[r], m.bottom)
       }
     }
+    var areas: [(Axes, Rect)] = []
     for r in 0..<rows {
       for c in 0..<columns {
-        needs[r][c] = Margins(left: leftMax[c], right: rightMax[c], top: topMax[r], bottom: bottomMax[r])
-        let cellX = outer + Double(c) * (cellW + panelSpacing)
-        let cellY = top + Double(r) * (cellH + panelSpacing)
+        needs[r][c] = Margins(
+          left: leftMax[c], right: rightMax[c] + needs[r][c].colorbar, top: topMax[r], bottom: bottomMax[r])
+        let cellX = outer + Double(c) * (cellW + spacing)
+        let cellY = top + Double(r) * (cellH + spacing)
         let m = needs[r][c]
         let x0 = (cellX + m.left).rounded(), y0 = (cellY + m.top).rounded()
         let x1 = (cellX + cellW - m.right).rounded(), y1 = (cellY + cellH - m.bottom).rounded()
-        let rect = Rect(x: x0, y: y0, width: max(1, x1 - x0), height: max(1, y1 - y0))
-        grid[r][c].draw(on: canvas, in: rect, scale: s)
+        areas.append((grid[r][c], Rect(x: x0, y: y0, width: max(1, x1 - x0), height: max(1, y1 - y0))))
       }
     }
+    // Pixel images share one magnification (the largest every panel can hold), so a grid of
+    // same-sized images shows them at the same size even where titles take extra room.
+    let magnification = areas.compactMap { axes, area -> Double? in
+      guard let p = axes.pixelImage, axes.xLimits == nil, axes.yLimits == nil else { return nil }
+      return min(area.width / Double(p.columns), area.height / Double(p.rows))
+    }.min()
+    for (axes, area) in areas { axes.draw(on: canvas, in: area, scale: s, magnification: magnification) }
     return canvas
   }
 
@@ -109,6 +118,8 @@ struct Margins {
   var right: Double
   var top: Double
   var bottom: Double
+  /// Room for a colour bar; not aligned across the column, so only its own panel narrows.
+  var colorbar: Double = 0
 }
 
 /// Maps data coordinates to canvas pixels for one panel.
@@ -163,7 +174,7 @@ extension Axes {
   func ticks(lower: Double, upper: Double, log: Bool, length: Double, horizontal: Bool, scale s: Int) -> AxisTicks {
     let sd = Double(s)
     let textH = Double(BitmapFont.cellHeight * s)
-    var count = max(2, min(10, Int(length / (horizontal ? 45 * sd : 28 * sd)) + 1))
+    var count = max(2, min(10, Int(length / (horizontal ? 35 * sd : 28 * sd)) + 1))
     while true {
       let values: [Double]
       let labels: [String]
@@ -202,8 +213,8 @@ extension Axes {
     var top = 3 * sd
     if let title, !title.isEmpty { top += textH + 2 * sd }
     var bottom = 3 * sd
-    if ticksOn { bottom += tick + 2 * sd + capH }
-    if let xLabel, !xLabel.isEmpty { bottom += 3 * sd + textH }
+    if ticksOn { bottom += tick + 3 * sd + capH }
+    if let xLabel, !xLabel.isEmpty { bottom += 4 * sd + textH }
     var left = 3 * sd
     var right = 4 * sd
     if let yLabel, !yLabel.isEmpty { left += textH + 3 * sd }
@@ -211,7 +222,7 @@ extension Axes {
       let (xl, yl) = resolvedLimits()
       let yt = ticks(
         lower: yl.0, upper: yl.1, log: yScale == .log, length: max(10, cellHeight - top - bottom), horizontal: false, scale: s)
-      left += tick + 2 * sd + yt.maxLabelWidth
+      left += tick + 3 * sd + yt.maxLabelWidth
       // The last x label is centred on the right edge and may stick out past the plot.
       let xt = ticks(
         lower: xl.0, upper: xl.1, log: xScale == .log, length: max(10, cellWidth - left - right), horizontal: true, scale: s)
@@ -219,18 +230,56 @@ extension Axes {
         right = max(right, Canvas.textSize(last, scale: s).width / 2 + sd)
       }
     }
-    return Margins(left: left, right: right, top: top, bottom: bottom)
+    var colorbar = 0.0
+    if let bar = colorbarSpec {
+      let ct = ticks(
+        lower: bar.range.lowerBound, upper: bar.range.upperBound, log: false, length: max(10, cellHeight - top - bottom),
+        horizontal: false, scale: s)
+      colorbar = Self.colorbarGap(s) + Self.colorbarWidth(s) + 1 + tick + 3 * sd + ct.maxLabelWidth
+      if let label = bar.label, !label.isEmpty { colorbar += 3 * sd + textH }
+    }
+    return Margins(left: left, right: right, top: top, bottom: bottom, colorbar: colorbar)
+  }
+
+  static func colorbarGap(_ s: Int) -> Double { Double(5 * s) }
+  static func colorbarWidth(_ s: Int) -> Double { Double(6 * s) }
+
+  /// Draws the colour scale bar right of `rect`.
+  func drawColorbar(on canvas: Canvas, rect: Rect, scale s: Int) {
+    guard let bar = colorbarSpec else { return }
+    let sd = Double(s)
+    let tick = Self.tickLength(s)
+    let frameColor = Color(gray: 0.2)
+    let box = Rect(x: rect.maxX + 1 + Self.colorbarGap(s), y: rect.minY, width: Self.colorbarWidth(s), height: rect.height)
+    let steps = 256
+    let colors = (0..<steps).map { bar.colormap.color(at: 1 - Double($0) / Double(steps - 1)) }
+    canvas.drawImage(colors, columns: 1, rows: steps, in: box, interpolation: .bilinear)
+    canvas.fillRect(Rect(x: box.minX - 1, y: box.minY - 1, width: box.width + 2, height: 1), color: frameColor)
+    canvas.fillRect(Rect(x: box.minX - 1, y: box.maxY, width: box.width + 2, height: 1), color: frameColor)
+    canvas.fillRect(Rect(x: box.minX - 1, y: box.minY, width: 1, height: box.height), color: frameColor)
+    canvas.fillRect(Rect(x: box.maxX, y: box.minY, width: 1, height: box.height), color: frameColor)
+    let lo = bar.range.lowerBound, hi = bar.range.upperBound
+    let ct = ticks(lower: lo, upper: hi, log: false, length: box.height, horizontal: false, scale: s)
+    for (v, label) in zip(ct.values, ct.labels) {
+      let row = min(max((box.maxY - (v - lo) / (hi - lo) * box.height).rounded(.down), box.minY - 1), box.maxY)
+      canvas.fillRect(Rect(x: box.maxX + 1, y: row, width: tick, height: 1), color: frameColor)
+      canvas.drawText(label, at: Point(box.maxX + 1 + tick + 3 * sd, row + 1), scale: s, horizontal: .left, vertical: .center)
+    }
+    if let label = bar.label, !label.isEmpty {
+      let x = box.maxX + 1 + tick + 3 * sd + ct.maxLabelWidth + 3 * sd
+      canvas.drawText(label, at: Point(x, box.midY), scale: s, horizontal: .center, vertical: .top, rotated: true)
+    }
   }
 
   /// Draws the panel with its plot area at `area` (shrunk for image panels and equal aspect).
-  func draw(on canvas: Canvas, in area: Rect, scale s: Int) {
+  func draw(on canvas: Canvas, in area: Rect, scale s: Int, magnification: Double? = nil) {
     let sd = Double(s)
     let textH = Double(BitmapFont.cellHeight * s)
     let (xl, yl) = resolvedLimits()
     var rect = area
     if let p = pixelImage, xLimits == nil, yLimits == nil {
       // Whole-pixel magnification keeps image pixels square and crisp when it costs little.
-      var k = min(area.width / Double(p.columns), area.height / Double(p.rows))
+      var k = magnification ?? min(area.width / Double(p.columns), area.height / Double(p.rows))
       if k >= 1, k.rounded(.down) / k >= 0.8 { k = k.rounded(.down) }
       let w = (Double(p.columns) * k).rounded(), h = (Double(p.rows) * k).rounded()
       rect = Rect(x: (area.midX - w / 2).rounded(), y: (area.midY - h / 2).rounded(), width: w, height: h)
@@ -282,17 +331,17 @@ extension Axes {
       for (c, label) in zip(xCols, xt.labels) {
         canvas.fillRect(Rect(x: c, y: rect.maxY + 1, width: 1, height: tick), color: frameColor)
         canvas.drawText(
-          label, at: Point(c + 0.5, rect.maxY + 1 + tick + 2 * sd), scale: s, color: .black, horizontal: .center,
+          label, at: Point(c + 0.5, rect.maxY + 1 + tick + 3 * sd), scale: s, color: .black, horizontal: .center,
           vertical: .top)
       }
       for (r, label) in zip(yRows, yt.labels) {
         canvas.fillRect(Rect(x: rect.minX - 1 - tick, y: r, width: tick, height: 1), color: frameColor)
         canvas.drawText(
-          label, at: Point(rect.minX - 1 - tick - 2 * sd, r + 1), scale: s, color: .black, horizontal: .right,
+          label, at: Point(rect.minX - 1 - tick - 3 * sd, r + 1), scale: s, color: .black, horizontal: .right,
           vertical: .center)
       }
-      xLabelTop = rect.maxY + 1 + tick + 2 * sd + Double(BitmapFont.ascent * s) + 3 * sd
-      yLabelRight = rect.minX - 1 - tick - 2 * sd - yt.maxLabelWidth - 3 * sd
+      xLabelTop = rect.maxY + 1 + tick + 3 * sd + Double(BitmapFont.ascent * s) + 4 * sd
+      yLabelRight = rect.minX - 1 - tick - 3 * sd - yt.maxLabelWidth - 3 * sd
     }
     if let xLabel, !xLabel.isEmpty {
       canvas.drawText(xLabel, at: Point(rect.midX, xLabelTop), scale: s, horizontal: .center, vertical: .top)
@@ -304,6 +353,7 @@ extension Axes {
     if let title, !title.isEmpty {
       canvas.drawText(title, at: Point(rect.midX, rect.minY - 3 * sd), scale: s, horizontal: .center, vertical: .bottom, bold: true)
     }
+    drawColorbar(on: canvas, rect: rect, scale: s)
     drawLegend(on: canvas, rect: rect, transform: t, scale: s)
   }
 
