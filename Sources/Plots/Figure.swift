@@ -180,7 +180,7 @@ extension Axes {
       let labels: [String]
       if log {
         values = Ticks.logarithmic(lower: lower, upper: upper, maxCount: count)
-        labels = values.map(Ticks.logLabel)
+        labels = Ticks.logLabels(values)
       } else {
         values = Ticks.nice(lower: lower, upper: upper, maxCount: count)
         labels = Ticks.labels(values)

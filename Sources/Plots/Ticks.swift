@@ -99,6 +99,12 @@ public enum Ticks {
     return "\(mant)e\(e)"
   }
 
+  /// Labels for log-axis ticks: plain when every tick lies in 0.001..<10^4, otherwise all
+  /// scientific, so one axis never mixes the two styles.
+  public static func logLabels(_ ticks: [Double]) -> [String] {
+    ticks.allSatisfy { $0 >= 1e-3 && $0 < 1e4 } ? ticks.map(logLabel) : ticks.map(scientific)
+  }
+
   /// Label for a log-axis tick: plain for 0.001...10^4, otherwise scientific.
   public static func logLabel(_ v: Double) -> String {
     if v >= 1e-3 && v < 1e4 {

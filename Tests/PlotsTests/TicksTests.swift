@@ -41,5 +41,7 @@ import Testing
     #expect(Ticks.logarithmic(lower: 1, upper: 20, maxCount: 8) == [1, 2, 5, 10, 20])
     #expect(Ticks.logLabel(0.01) == "0.01")
     #expect(Ticks.logLabel(1e-6) == "1e-6")
+    #expect(Ticks.logLabels([1e-4, 0.1, 100]) == ["1e-4", "1e-1", "1e2"])
+    #expect(Ticks.logLabels([0.01, 0.1, 1]) == ["0.01", "0.1", "1"])
   }
 }
