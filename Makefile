@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 PYTHON := /usr/bin/python3
-APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy
+APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy python3-pil
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 

@@ -18,6 +18,7 @@ let package = Package(
   products: [
     .library(name: "Torch", targets: ["Torch"]),
     .library(name: "NN", targets: ["NN"]),
+    .library(name: "Plots", targets: ["Plots"]),
     .executable(name: "penumbra", targets: ["penumbra"]),
   ],
   dependencies: [
@@ -48,6 +49,9 @@ let package = Package(
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
+    // Figures: PNG encoding, raster drawing and plot layout; depends only on Foundation.
+    .target(name: "Plots"),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
   ],
   cxxLanguageStandard: .cxx17
 )
