@@ -167,6 +167,7 @@ pt_tensor pt_contiguous(pt_tensor t) { PT_TENSOR(ref(t).contiguous()) }
 pt_tensor pt_clone(pt_tensor t) { PT_TENSOR(ref(t).clone()) }
 pt_tensor pt_detach(pt_tensor t) { PT_TENSOR(ref(t).detach()) }
 pt_tensor pt_alias(pt_tensor t) { PT_TENSOR(ref(t)) }
+int pt_set_data(pt_tensor t, pt_tensor source) { PT_STATUS(ref(t).set_data(ref(source))) }
 int pt_requires_grad(pt_tensor t) { return pt_defined(t) && ref(t).requires_grad(); }
 int pt_set_requires_grad(pt_tensor t, int requires_grad) {
   PT_STATUS(ref(t).set_requires_grad(requires_grad != 0))

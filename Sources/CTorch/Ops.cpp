@@ -98,32 +98,32 @@ static at::Tensor binary(int op, const at::Tensor &a, const at::Tensor &b) {
 // tensor's dtype wins as in PyTorch).
 static at::Tensor binary_scalar(int op, const at::Tensor &a, double s) {
   switch (op) {
-    case PT_ADD: return at::add(a, s);
-    case PT_SUB: return at::sub(a, s);
-    case PT_MUL: return at::mul(a, s);
-    case PT_DIV: return at::div(a, s);
-    case PT_POW: return at::pow(a, s);
-    case PT_MINIMUM: return at::clamp_max(a, s);
-    case PT_MAXIMUM: return at::clamp_min(a, s);
-    case PT_EQ: return at::eq(a, s);
-    case PT_NE: return at::ne(a, s);
-    case PT_LT: return at::lt(a, s);
-    case PT_LE: return at::le(a, s);
-    case PT_GT: return at::gt(a, s);
-    case PT_GE: return at::ge(a, s);
-    case PT_FMOD: return at::fmod(a, s);
-    case PT_REMAINDER: return at::remainder(a, s);
+    case PT_ADD: return at::add(a, ctorch::scalar_for(a, s));
+    case PT_SUB: return at::sub(a, ctorch::scalar_for(a, s));
+    case PT_MUL: return at::mul(a, ctorch::scalar_for(a, s));
+    case PT_DIV: return at::div(a, ctorch::scalar_for(a, s));
+    case PT_POW: return at::pow(a, ctorch::scalar_for(a, s));
+    case PT_MINIMUM: return at::clamp_max(a, ctorch::scalar_for(a, s));
+    case PT_MAXIMUM: return at::clamp_min(a, ctorch::scalar_for(a, s));
+    case PT_EQ: return at::eq(a, ctorch::scalar_for(a, s));
+    case PT_NE: return at::ne(a, ctorch::scalar_for(a, s));
+    case PT_LT: return at::lt(a, ctorch::scalar_for(a, s));
+    case PT_LE: return at::le(a, ctorch::scalar_for(a, s));
+    case PT_GT: return at::gt(a, ctorch::scalar_for(a, s));
+    case PT_GE: return at::ge(a, ctorch::scalar_for(a, s));
+    case PT_FMOD: return at::fmod(a, ctorch::scalar_for(a, s));
+    case PT_REMAINDER: return at::remainder(a, ctorch::scalar_for(a, s));
   }
   return binary(op, a, at::scalar_tensor(s, a.options().requires_grad(false)));
 }
 
 static at::Tensor reversed_scalar(int op, const at::Tensor &a, double s) {
   switch (op) {
-    case PT_ADD: return at::add(a, s);
-    case PT_SUB: return at::rsub(a, s);
-    case PT_MUL: return at::mul(a, s);
+    case PT_ADD: return at::add(a, ctorch::scalar_for(a, s));
+    case PT_SUB: return at::rsub(a, ctorch::scalar_for(a, s));
+    case PT_MUL: return at::mul(a, ctorch::scalar_for(a, s));
     case PT_DIV: return at::mul(at::reciprocal(a), s);
-    case PT_POW: return at::pow(s, a);
+    case PT_POW: return at::pow(ctorch::scalar_for(a, s), a);
   }
   return binary(op, at::scalar_tensor(s, a.options().requires_grad(false)), a);
 }
@@ -177,9 +177,9 @@ int pt_inplace_scalar(int op, pt_tensor a, double s) {
   PT_STATUS({
     auto &t = ref(a);
     switch (op) {
-      case PT_INPLACE_ADD_SCALAR: t.add_(s); break;
-      case PT_INPLACE_MUL_SCALAR: t.mul_(s); break;
-      case PT_INPLACE_FILL: t.fill_(s); break;
+      case PT_INPLACE_ADD_SCALAR: t.add_(ctorch::scalar_for(t, s)); break;
+      case PT_INPLACE_MUL_SCALAR: t.mul_(ctorch::scalar_for(t, s)); break;
+      case PT_INPLACE_FILL: t.fill_(ctorch::scalar_for(t, s)); break;
       default: throw std::invalid_argument("unknown in-place scalar op");
     }
   })

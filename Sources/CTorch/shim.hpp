@@ -44,6 +44,14 @@ inline at::Device device(int type, int index) {
   return at::Device(static_cast<c10::DeviceType>(type), static_cast<c10::DeviceIndex>(index));
 }
 
+// A Swift Double as the scalar operand of an op on `t`: integral when `t` is integral and the
+// value is a whole number, so int64 tensors stay int64 (as `t + 1` does in PyTorch).
+inline at::Scalar scalar_for(const at::Tensor &t, double v) {
+  if (!t.is_floating_point() && !t.is_complex() && v == static_cast<double>(static_cast<int64_t>(v)))
+    return at::Scalar(static_cast<int64_t>(v));
+  return at::Scalar(v);
+}
+
 inline at::ScalarType scalar_type(int dtype) { return static_cast<at::ScalarType>(dtype); }
 
 }  // namespace ctorch

@@ -22,6 +22,10 @@ open class Module {
     case module(Module)
   }
 
+  /// Properties whose elements are named without the property's name, as `nn.Sequential`
+  /// names its children `0`, `1`, ... (so a PyTorch state dict loads unchanged).
+  open class var unnamedContainers: Set<String> { [] }
+
   /// Direct members in declaration order (superclass members first).
   func members() -> [(name: String, member: Member)] {
     var mirrors: [Mirror] = []
@@ -34,7 +38,14 @@ open class Module {
     for mirror in mirrors {
       for child in mirror.children {
         guard let label = child.label else { continue }
-        Module.collect(child.value, name: Module.stateName(label), into: &found)
+        let name = Module.stateName(label)
+        if Self.unnamedContainers.contains(name) {
+          for (index, element) in Mirror(reflecting: child.value).children.enumerated() {
+            Module.collect(element.value, name: "\(index)", into: &found)
+          }
+        } else {
+          Module.collect(child.value, name: name, into: &found)
+        }
       }
     }
     return found
@@ -161,6 +172,21 @@ open class Module {
       for (name, tensor) in own {
         if let source = state[name] { tensor.copy_(source) }
       }
+    }
+  }
+
+  /// Converts every parameter and buffer to `dtype` in place (floating-point ones only, so
+  /// counters stay integers); the tensors remain the same objects.
+  public func to(_ dtype: DType) {
+    withNoGrad {
+      for (_, tensor) in stateDict() where tensor.dtype.isFloatingPoint { tensor.setData(tensor.to(dtype)) }
+    }
+  }
+
+  /// Moves every parameter and buffer to `device` in place.
+  public func to(_ device: Device) {
+    withNoGrad {
+      for (_, tensor) in stateDict() { tensor.setData(tensor.to(device)) }
     }
   }
 

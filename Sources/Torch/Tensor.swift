@@ -104,6 +104,12 @@ public final class Tensor {
   /// A copy with its own storage (gradients still flow back to this tensor).
   public func clone() -> Tensor { withHandle { wrap(pt_clone($0)) } }
 
+  /// Replaces this tensor's values with `source`'s (dtype and device may change) while it stays
+  /// the same object, as PyTorch's `tensor.data = source`; for converting parameters in place.
+  public func setData(_ source: Tensor) {
+    withExtendedLifetime((self, source)) { _ = check(pt_set_data(handle, source.handle)) }
+  }
+
   /// The same values, cut off from the autograd graph.
   public func detach() -> Tensor { withHandle { wrap(pt_detach($0)) } }
 }

@@ -75,6 +75,9 @@ pt_tensor pt_clone(pt_tensor t);
 pt_tensor pt_detach(pt_tensor t);
 /// Another handle to the same tensor (shares storage and autograd identity).
 pt_tensor pt_alias(pt_tensor t);
+/// Replaces t's data with source's (dtype and device may change) keeping t's identity, as
+/// `param.data = source` does; used to convert a module's parameters in place.
+int pt_set_data(pt_tensor t, pt_tensor source);
 int pt_requires_grad(pt_tensor t);
 int pt_set_requires_grad(pt_tensor t, int requires_grad);
 /// Writes the gradient (or NULL when it is undefined) to *out.

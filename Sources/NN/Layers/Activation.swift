@@ -29,6 +29,7 @@ public final class ActivationLayer: Module, UnaryLayer {
 /// Applies its layers in order.
 public final class Sequential: Module, UnaryLayer {
   public let layers: [any UnaryLayer]
+  public override class var unnamedContainers: Set<String> { ["layers"] }
 
   public init(_ layers: [any UnaryLayer]) { self.layers = layers }
   public convenience init(_ layers: any UnaryLayer...) { self.init(layers) }
