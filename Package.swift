@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "Torch", targets: ["Torch"]),
     .library(name: "NN", targets: ["NN"]),
     .library(name: "Plots", targets: ["Plots"]),
+    .library(name: "NeuralProcesses", targets: ["NeuralProcesses"]),
     .executable(name: "penumbra", targets: ["penumbra"]),
   ],
   dependencies: [
@@ -39,6 +40,9 @@ let package = Package(
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "NN", dependencies: ["Torch"]),
+    // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
+    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN"]),
+    .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses"]),
     .executableTarget(
       name: "penumbra",
       dependencies: [

@@ -30,12 +30,12 @@ final class CrossAttention: Module {
     switch kind {
     case .laplace:
       let distances = (q.unsqueeze(2) - k.unsqueeze(1)).abs().sum(-1)  // [B, Nt, Nc]
-      return Masking.softmax(-distances / laplaceScale, keyMask: keyMask).matmul(values)
+      return maskedSoftmax(-distances / laplaceScale, keyMask: keyMask).matmul(values)
     case .dot:
       let logits = q.matmul(k.mT) / Double(q.size(-1)).squareRoot()
-      return Masking.softmax(logits, keyMask: keyMask).matmul(values)
+      return maskedSoftmax(logits, keyMask: keyMask).matmul(values)
     case .multihead:
-      return multihead!(query: q, key: k, value: values, keyMask: keyMask)
+      return multihead!(query: q, key: k, value: values, keyMask: keyMask).output
     case .uniform:
       fatalError("unreachable: uniform attention has no position encoder")
     }

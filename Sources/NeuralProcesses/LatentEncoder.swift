@@ -37,6 +37,6 @@ final class SelfAttentionBlock: Module {
   }
 
   func callAsFunction(_ x: Tensor, mask: Tensor) -> Tensor {
-    attention(query: x, key: x, value: x, keyMask: mask)
+    attention(query: x, key: x, value: x, keyMask: mask).output
   }
 }

@@ -11,13 +11,4 @@ enum Masking {
 
   /// Sum over dimension 1 of per-point values [B, N] counting only masked-in points.
   static func sum(_ values: Tensor, mask: Tensor) -> Tensor { (values * mask).sum(1) }
-
-  /// Softmax over the last dimension of attention logits [B, (heads,) Nq, Nk] that ignores
-  /// padded keys; a query with no real key gets all-zero weights (the mean of nothing).
-  static func softmax(_ logits: Tensor, keyMask: Tensor) -> Tensor {
-    var mask = keyMask.unsqueeze(1)  // [B, 1, Nk]
-    while mask.rank < logits.rank { mask = mask.unsqueeze(1) }
-    let weights = logits.maskedFill(mask .== 0, -1e30).softmax(dim: -1)
-    return weights * mask
-  }
 }
