@@ -77,9 +77,12 @@ extension Tensor {
   }
 
   /// Values from `start` up to (not including) `end`; int64 by default.
-  public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .int64) -> Tensor {
+  public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .int64) -> Tensor {
     wrap(pt_arange(start, end, step, dtype.rawValue))
   }
+
+  /// 0, 1, ..., end − 1; int64 by default.
+  public static func arange(_ end: Double, dtype: DType = .int64) -> Tensor { arange(0, end, dtype: dtype) }
 
   /// `steps` evenly spaced values from `start` to `end` inclusive.
   public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32) -> Tensor {
