@@ -290,7 +290,7 @@ public enum SafeTensors {
     guard length >= 2 else { throw failure(.tooShort, "too short: the header has \(length) bytes") }
     let headerBytes = data.subdata(in: 8..<(8 + length))
     guard headerBytes.first == UInt8(ascii: "{") else {
-      throw failure(.invalidHeader, "header is not JSON: it does not start with '{'")
+      throw failure(.invalidHeader, "header is not a JSON object: it does not start with '{'")
     }
     let object: Any
     do {
