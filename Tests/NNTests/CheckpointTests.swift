@@ -148,6 +148,31 @@ private func parameterValues(_ model: Module) -> [String: [Float]] {
     #expect(error.description.contains("wide.safetensors") && error.description.contains("'layers.0.weight' has shape [8, 2]"))
   }
 
+  @Test func failedModelLoadRestoresOptimiser() throws {
+    let directory = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = directory.appendingPathComponent("gap.safetensors")
+    let source = MLP([2, 4, 1])
+    let sourceOptimizer = Adam(source.parameters())
+    for _ in 0..<3 { trainStep(source, sourceOptimizer, Tensor.ones([4, 2]), Tensor.zeros([4, 1])) }
+    try Checkpoint.save(model: source, optimizer: sourceOptimizer, step: 3, to: url)
+    // Drop one model tensor but keep the (valid) optimiser state.
+    let saved = try SafeTensors.read(from: url)
+    try SafeTensors.write(saved.tensors.filter { $0.name != "layers.0.bias" }, metadata: saved.metadata, to: url)
+
+    let target = MLP([2, 4, 1])
+    let targetOptimizer = Adam(target.parameters())
+    trainStep(target, targetOptimizer, Tensor.ones([4, 2]), Tensor.ones([4, 1]))
+    let before = targetOptimizer.stateTensors.map { ($0.name, $0.tensor.toArray(Double.self)) }
+    let error = try #require(throws: CheckpointError.self) {
+      try Checkpoint.load(from: url, into: target, optimizer: targetOptimizer)
+    }
+    #expect(error.description.contains("missing 'layers.0.bias'"))
+    let after = targetOptimizer.stateTensors.map { ($0.name, $0.tensor.toArray(Double.self)) }
+    #expect(targetOptimizer.stepCount == 1)
+    #expect(after.map(\.0) == before.map(\.0) && after.map(\.1) == before.map(\.1))
+  }
+
   @Test func corruptCheckpointThrowsFileError() throws {
     let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
