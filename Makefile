@@ -16,6 +16,12 @@ deps:
 		echo "Installing $(APT_PACKAGES) ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
 	fi
+	@if ! $(PYTHON) -c "import safetensors" >/dev/null 2>&1; then \
+		echo "Installing the safetensors Python package (checkpoint interop tests) ..."; \
+		$(PYTHON) -m pip --version >/dev/null 2>&1 || \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip; \
+		$(PYTHON) -m pip install -q --break-system-packages safetensors; \
+	fi
 
 build: deps
 	$(SWIFT) build
