@@ -35,3 +35,7 @@ test: deps
 
 clean:
 	rm -rf .build out
+
+# The main job. Until the Neural Process demo lands it runs the README's MLP example.
+demo: release
+	$(BIN)/fit-mlp
