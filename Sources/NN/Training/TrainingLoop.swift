@@ -1,0 +1,117 @@
+import Foundation
+import Torch
+
+/// Why a training run stopped early.
+public enum TrainingError: Error, CustomStringConvertible {
+  /// The loss or the parameters stopped being finite; the last good checkpoint was kept.
+  case diverged(step: Int, loss: Double, checkpoint: URL, lastGoodStep: Int?)
+  /// Ctrl-C: the state at `step` was saved, rerun with resume to continue.
+  case interrupted(step: Int, checkpoint: URL)
+
+  public var description: String {
+    switch self {
+    case .diverged(let step, let loss, let checkpoint, let lastGood):
+      let kept = lastGood.map { "the last good checkpoint (step \($0)) is kept at \(checkpoint.path)" } ?? "no checkpoint was written"
+      return "training diverged at step \(step) (loss \(loss)); \(kept). Lower the learning rate or resume from it."
+    case .interrupted(let step, let checkpoint):
+      return "interrupted at step \(step); state saved to \(checkpoint.path) — rerun with --resume to continue."
+    }
+  }
+}
+
+/// What a finished run did.
+public struct TrainingSummary: Sendable {
+  public var firstStep: Int
+  public var lastStep: Int
+  public var seconds: Double
+  public var finalLoss: Double
+  public var stepsPerSecond: Double { Double(lastStep - firstStep) / Swift.max(seconds, 1e-9) }
+}
+
+/// A resumable training loop: progress on standard error, atomic checkpoints every
+/// `checkpointEvery` steps, a stop with the last good checkpoint kept when training diverges,
+/// and a checkpoint on Ctrl-C.
+///
+/// Step `s` seeds libtorch's generator with `seed + s` before computing its loss, so the
+/// batches and noise of a resumed run are exactly those of an uninterrupted one.
+public struct TrainingLoop {
+  public var steps: Int
+  public var seed: UInt64
+  public var checkpoint: URL
+  public var checkpointEvery: Int
+  /// Saved in the checkpoint; a resumed run must have the same.
+  public var config: String
+  public var label: String
+
+  public init(steps: Int, seed: UInt64, checkpoint: URL, checkpointEvery: Int = 1000, config: String, label: String = "train") {
+    self.steps = steps
+    self.seed = seed
+    self.checkpoint = checkpoint
+    self.checkpointEvery = checkpointEvery
+    self.config = config
+    self.label = label
+  }
+
+  /// Trains `model` with `optimizer`; `loss(step)` builds the loss of one step (1-based).
+  /// With `resume`, continues from the checkpoint when there is one.
+  public func run(model: Module, optimizer: Optimizer, resume: Bool, loss: (Int) throws -> Tensor) throws -> TrainingSummary {
+    var start = 0
+    if resume, FileManager.default.fileExists(atPath: checkpoint.path) {
+      let info = try Checkpoint.info(at: checkpoint)
+      if let saved = info.config, saved != config {
+        throw CheckpointError(file: checkpoint, detail: "was trained with a different configuration:\n  saved: \(saved)\n  now:   \(config)\nuse another --out folder or the same flags")
+      }
+      start = try Checkpoint.load(from: checkpoint, into: model, optimizer: optimizer).step
+      FileHandle.standardError.write("[\(label)] resuming from step \(start) (\(checkpoint.path))\n".data(using: .utf8)!)
+    }
+    let progress = ProgressReporter(totalSteps: steps, label: label, firstStep: start)
+    var lastGood: Int? = start > 0 ? start : nil
+    var finalLoss = Double.nan
+    let interrupts = InterruptFlag.install()
+    defer { InterruptFlag.uninstall(interrupts) }
+    model.train()
+    defer { model.eval() }
+    guard start < steps else {
+      return TrainingSummary(firstStep: start, lastStep: start, seconds: 0, finalLoss: finalLoss)
+    }
+    for step in (start + 1)...steps {
+      Torch.manualSeed(seed &+ UInt64(step))
+      optimizer.zeroGrad()
+      let value = try loss(step)
+      finalLoss = value.item()
+      guard finalLoss.isFinite else {
+        throw TrainingError.diverged(step: step, loss: finalLoss, checkpoint: checkpoint, lastGoodStep: lastGood)
+      }
+      value.backward()
+      optimizer.step()
+      progress.update(step: step, loss: finalLoss)
+      if step % checkpointEvery == 0 || step == steps || InterruptFlag.isSet {
+        guard Self.allFinite(model) else {
+          throw TrainingError.diverged(step: step, loss: .nan, checkpoint: checkpoint, lastGoodStep: lastGood)
+        }
+        try Checkpoint.save(model: model, optimizer: optimizer, step: step, seed: seed, config: config, to: checkpoint)
+        lastGood = step
+        if InterruptFlag.isSet, step < steps { throw TrainingError.interrupted(step: step, checkpoint: checkpoint) }
+      }
+    }
+    return TrainingSummary(firstStep: start, lastStep: steps, seconds: progress.elapsedSeconds, finalLoss: finalLoss)
+  }
+
+  static func allFinite(_ model: Module) -> Bool {
+    withNoGrad { model.parameters().allSatisfy { $0.isFinite().all().item() != 0 } }
+  }
+}
+
+/// Turns Ctrl-C into a flag the training loop checks, so it can save before stopping.
+enum InterruptFlag {
+  nonisolated(unsafe) static var isSet = false
+
+  static func install() -> sig_t? {
+    isSet = false
+    return signal(SIGINT) { _ in InterruptFlag.isSet = true }
+  }
+
+  static func uninstall(_ previous: sig_t?) {
+    signal(SIGINT, previous)
+  }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import NN
+import Testing
+import Torch
+
+/// The training loop resumes exactly, keeps the last good checkpoint when training diverges,
+/// and refuses to resume a run with another configuration.
+struct TrainingLoopTests {
+  func folder() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("penumbra-loop-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  /// A regression loss whose batch is drawn from the generator the loop seeds each step.
+  func loss(_ model: MLP) -> (Int) -> Tensor {
+    { _ in
+      let x = Tensor.randn([16, 2])
+      return mseLoss(model(x), x.sum(1, keepDim: true).sin())
+    }
+  }
+
+  func parameters(_ model: Module) -> [Float] { model.parameters().flatMap { $0.toArray(Float.self) } }
+
+  @Test func resumedRunEqualsUninterruptedRun() throws {
+    let dir = folder()
+    Torch.manualSeed(7)
+    let reference = MLP([2, 16, 1])
+    let start = reference.stateDict().map { ($0.name, $0.tensor.clone()) }
+    let whole = TrainingLoop(steps: 10, seed: 1, checkpoint: dir.appendingPathComponent("a.safetensors"), checkpointEvery: 5, config: "c")
+    _ = try whole.run(model: reference, optimizer: Adam(reference.parameters(), learningRate: 1e-2), resume: false, loss: loss(reference))
+
+    let model = MLP([2, 16, 1])
+    try model.loadStateDict(Dictionary(uniqueKeysWithValues: start))
+    let url = dir.appendingPathComponent("b.safetensors")
+    var first = TrainingLoop(steps: 5, seed: 1, checkpoint: url, checkpointEvery: 5, config: "c")
+    _ = try first.run(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-2), resume: false, loss: loss(model))
+    first.steps = 10
+    let fresh = MLP([2, 16, 1])
+    let summary = try first.run(model: fresh, optimizer: Adam(fresh.parameters(), learningRate: 1e-2), resume: true, loss: loss(fresh))
+    #expect(summary.firstStep == 5)
+    #expect(parameters(fresh) == parameters(reference))
+  }
+
+  @Test func divergenceKeepsTheLastGoodCheckpoint() throws {
+    let url = folder().appendingPathComponent("model.safetensors")
+    let model = MLP([2, 8, 1])
+    let loop = TrainingLoop(steps: 20, seed: 1, checkpoint: url, checkpointEvery: 4, config: "c")
+    let base = loss(model)
+    #expect {
+      _ = try loop.run(model: model, optimizer: SGD(model.parameters(), learningRate: 1e-2), resume: false) { step in
+        step < 7 ? base(step) : base(step) * Double.nan
+      }
+    } throws: { error in
+      guard case TrainingError.diverged(let step, _, _, let lastGood) = error else { return false }
+      return step == 7 && lastGood == 4
+    }
+    #expect(try Checkpoint.info(at: url).step == 4)
+  }
+
+  @Test func resumeRefusesAnotherConfiguration() throws {
+    let url = folder().appendingPathComponent("model.safetensors")
+    let model = MLP([2, 8, 1])
+    _ = try TrainingLoop(steps: 2, seed: 1, checkpoint: url, config: "lr=1").run(
+      model: model, optimizer: SGD(model.parameters(), learningRate: 1e-2), resume: false, loss: loss(model))
+    #expect(throws: CheckpointError.self) {
+      _ = try TrainingLoop(steps: 4, seed: 1, checkpoint: url, config: "lr=2").run(
+        model: model, optimizer: SGD(model.parameters(), learningRate: 1e-2), resume: true, loss: loss(model))
+    }
+  }
+}
