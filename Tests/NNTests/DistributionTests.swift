@@ -125,7 +125,9 @@ import Torch
     // Var(pᵢ) = αᵢ(α₀ − αᵢ) / (α₀²(α₀ + 1)).
     let variances = draws.variance(0).toArray(Double.self)
     let expectedVariances = alpha.map { $0 * (8 - $0) / (64 * 9) }
-    #expect(isClose(variances, expectedVariances, tolerance: 0.05), "\(variances)")
+    // Within 5% (relative; the sampling error of each variance is about 1%).
+    let relative = zip(variances, expectedVariances).map { Swift.abs($0 - $1) / $1 }
+    #expect(relative.allSatisfy { $0 < 0.05 }, "\(variances) vs \(expectedVariances)")
     // Differentiable in the concentration.
     draws[.all, 0].mean().backward()
     #expect(try #require(concentration.grad).isFinite().all().item() == 1)
