@@ -96,7 +96,17 @@ static at::Tensor binary(int op, const at::Tensor &a, const at::Tensor &b) {
 
 // A scalar operand uses libtorch's Scalar overloads (no temporary tensor, and the
 // tensor's dtype wins as in PyTorch).
-static at::Tensor binary_scalar(int op, const at::Tensor &a, double s) {
+// The shim passes every scalar as a double; a whole number paired with an integer or bool
+// tensor becomes an integer Scalar so that `intTensor + 1` stays int64, as in PyTorch.
+static at::Scalar scalar_for(const at::Tensor &a, double value) {
+  bool integral_tensor = !at::isFloatingType(a.scalar_type()) && !at::isComplexType(a.scalar_type());
+  if (integral_tensor && std::nearbyint(value) == value && std::fabs(value) < 9.2e18)
+    return at::Scalar(static_cast<int64_t>(value));
+  return at::Scalar(value);
+}
+
+static at::Tensor binary_scalar(int op, const at::Tensor &a, double value) {
+  at::Scalar s = scalar_for(a, value);
   switch (op) {
     case PT_ADD: return at::add(a, ctorch::scalar_for(a, s));
     case PT_SUB: return at::sub(a, ctorch::scalar_for(a, s));
@@ -117,7 +127,8 @@ static at::Tensor binary_scalar(int op, const at::Tensor &a, double s) {
   return binary(op, a, at::scalar_tensor(s, a.options().requires_grad(false)));
 }
 
-static at::Tensor reversed_scalar(int op, const at::Tensor &a, double s) {
+static at::Tensor reversed_scalar(int op, const at::Tensor &a, double value) {
+  at::Scalar s = scalar_for(a, value);
   switch (op) {
     case PT_ADD: return at::add(a, ctorch::scalar_for(a, s));
     case PT_SUB: return at::rsub(a, ctorch::scalar_for(a, s));

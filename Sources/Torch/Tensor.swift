@@ -43,11 +43,14 @@ public final class Tensor {
     return shape[dim < 0 ? dim + shape.count : dim]
   }
 
-  public var count: Int { withHandle { Int(pt_numel($0)) } }
+  public var count: Int { withHandle { Swift.max(0, Int(pt_numel($0))) } }
 
   public var dtype: DType {
     withHandle { handle in
       let code = pt_dtype(handle)
+      // The placeholder a failed op leaves inside `withTorchErrors` has no dtype; its failure is
+      // already recorded, so later code reading the dtype must not trap.
+      if pt_defined(handle) == 0 && ErrorScopes.current.depth > 0 { return .float32 }
       guard let dtype = DType(rawValue: code) else {
         fatalError("tensor has a scalar type (code \(code)) that Penumbra does not support")
       }
