@@ -94,47 +94,38 @@ static at::Tensor binary(int op, const at::Tensor &a, const at::Tensor &b) {
   throw std::invalid_argument("unknown binary op " + std::to_string(op));
 }
 
-// A scalar operand uses libtorch's Scalar overloads (no temporary tensor, and the
-// tensor's dtype wins as in PyTorch).
-// The shim passes every scalar as a double; a whole number paired with an integer or bool
-// tensor becomes an integer Scalar so that `intTensor + 1` stays int64, as in PyTorch.
-static at::Scalar scalar_for(const at::Tensor &a, double value) {
-  bool integral_tensor = !at::isFloatingType(a.scalar_type()) && !at::isComplexType(a.scalar_type());
-  if (integral_tensor && std::nearbyint(value) == value && std::fabs(value) < 9.2e18)
-    return at::Scalar(static_cast<int64_t>(value));
-  return at::Scalar(value);
-}
-
+// A scalar operand uses libtorch's Scalar overloads (no temporary tensor, and the tensor's
+// dtype wins as in PyTorch); see ctorch::scalar_for for integer tensors.
 static at::Tensor binary_scalar(int op, const at::Tensor &a, double value) {
-  at::Scalar s = scalar_for(a, value);
+  at::Scalar s = ctorch::scalar_for(a, value);
   switch (op) {
-    case PT_ADD: return at::add(a, ctorch::scalar_for(a, s));
-    case PT_SUB: return at::sub(a, ctorch::scalar_for(a, s));
-    case PT_MUL: return at::mul(a, ctorch::scalar_for(a, s));
-    case PT_DIV: return at::div(a, ctorch::scalar_for(a, s));
-    case PT_POW: return at::pow(a, ctorch::scalar_for(a, s));
-    case PT_MINIMUM: return at::clamp_max(a, ctorch::scalar_for(a, s));
-    case PT_MAXIMUM: return at::clamp_min(a, ctorch::scalar_for(a, s));
-    case PT_EQ: return at::eq(a, ctorch::scalar_for(a, s));
-    case PT_NE: return at::ne(a, ctorch::scalar_for(a, s));
-    case PT_LT: return at::lt(a, ctorch::scalar_for(a, s));
-    case PT_LE: return at::le(a, ctorch::scalar_for(a, s));
-    case PT_GT: return at::gt(a, ctorch::scalar_for(a, s));
-    case PT_GE: return at::ge(a, ctorch::scalar_for(a, s));
-    case PT_FMOD: return at::fmod(a, ctorch::scalar_for(a, s));
-    case PT_REMAINDER: return at::remainder(a, ctorch::scalar_for(a, s));
+    case PT_ADD: return at::add(a, s);
+    case PT_SUB: return at::sub(a, s);
+    case PT_MUL: return at::mul(a, s);
+    case PT_DIV: return at::div(a, s);
+    case PT_POW: return at::pow(a, s);
+    case PT_MINIMUM: return at::clamp_max(a, s);
+    case PT_MAXIMUM: return at::clamp_min(a, s);
+    case PT_EQ: return at::eq(a, s);
+    case PT_NE: return at::ne(a, s);
+    case PT_LT: return at::lt(a, s);
+    case PT_LE: return at::le(a, s);
+    case PT_GT: return at::gt(a, s);
+    case PT_GE: return at::ge(a, s);
+    case PT_FMOD: return at::fmod(a, s);
+    case PT_REMAINDER: return at::remainder(a, s);
   }
   return binary(op, a, at::scalar_tensor(s, a.options().requires_grad(false)));
 }
 
 static at::Tensor reversed_scalar(int op, const at::Tensor &a, double value) {
-  at::Scalar s = scalar_for(a, value);
+  at::Scalar s = ctorch::scalar_for(a, value);
   switch (op) {
-    case PT_ADD: return at::add(a, ctorch::scalar_for(a, s));
-    case PT_SUB: return at::rsub(a, ctorch::scalar_for(a, s));
-    case PT_MUL: return at::mul(a, ctorch::scalar_for(a, s));
+    case PT_ADD: return at::add(a, s);
+    case PT_SUB: return at::rsub(a, s);
+    case PT_MUL: return at::mul(a, s);
     case PT_DIV: return at::mul(at::reciprocal(a), s);
-    case PT_POW: return at::pow(ctorch::scalar_for(a, s), a);
+    case PT_POW: return at::pow(s, a);
   }
   return binary(op, at::scalar_tensor(s, a.options().requires_grad(false)), a);
 }

@@ -5,6 +5,7 @@
 #include <c10/core/GradMode.h>
 
 #include <atomic>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,7 @@ inline at::Device device(int type, int index) {
 // A Swift Double as the scalar operand of an op on `t`: integral when `t` is integral and the
 // value is a whole number, so int64 tensors stay int64 (as `t + 1` does in PyTorch).
 inline at::Scalar scalar_for(const at::Tensor &t, double v) {
-  if (!t.is_floating_point() && !t.is_complex() && v == static_cast<double>(static_cast<int64_t>(v)))
+  if (!t.is_floating_point() && !t.is_complex() && std::nearbyint(v) == v && std::fabs(v) < 9.2e18)
     return at::Scalar(static_cast<int64_t>(v));
   return at::Scalar(v);
 }
