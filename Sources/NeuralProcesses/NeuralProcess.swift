@@ -62,6 +62,19 @@ public final class NeuralProcess: Module {
     return Normal(mean: mean, std: 0.1 + 0.9 * rawScale.softplus())
   }
 
+  /// `predict` for very many targets in bounded memory: targets go through in chunks of
+  /// `chunkSize` (attention memory grows with chunk × context size, not targets × context),
+  /// sharing one z per task. Runs without gradients.
+  public func predict(context: PointSet, targetX: Tensor, z: Tensor? = nil, chunkSize: Int) -> Normal {
+    withNoGrad {
+      let z = configuration.kind.hasLatentPath ? (z ?? latentDistribution(context)!.sample()) : nil
+      let chunks = targetX.split(
+        sizes: stride(from: 0, to: targetX.size(1), by: chunkSize).map { Swift.min(chunkSize, targetX.size(1) - $0) }, dim: 1)
+      let predictions = chunks.map { predict(context: context, targetX: $0, z: z) }
+      return Normal(mean: Tensor.cat(predictions.map(\.mean), dim: 1), std: Tensor.cat(predictions.map(\.std), dim: 1))
+    }
+  }
+
   /// The training loss of a batch: −log-likelihood per target point for deterministic models, the
   /// negative ELBO per target point for latent ones:
   /// −E_q(z|C,T)[log p(y_T | x_T, r, z)] + KL(q(z|C,T) ‖ q(z|C)), both divided by the task's target count.

@@ -74,6 +74,18 @@ struct NeuralProcessTests {
     #expect(abs(kl!.item() - closed.mean().item()) < 1e-5)
   }
 
+  /// Predicting targets in chunks gives the same distribution as all at once.
+  @Test func chunkedPredictionMatches() {
+    Torch.manualSeed(4)
+    let model = small(.anp, .multihead)
+    let (context, target) = sineTasks(batch: 2, contextRange: 5...9, targets: 50)
+    let z = model.latentDistribution(context)!.mean
+    let whole = withNoGrad { model.predict(context: context, targetX: target.x, z: z) }
+    let chunked = model.predict(context: context, targetX: target.x, z: z, chunkSize: 7)
+    #expect((whole.mean - chunked.mean).abs().max().item() < 1e-5)
+    #expect((whole.std - chunked.std).abs().max().item() < 1e-5)
+  }
+
   /// A short fixed-seed training run beats the untrained model's target log-likelihood by a clear margin.
   @Test(arguments: NeuralProcessKind.allCases)
   func learnsSineCurves(_ kind: NeuralProcessKind) {
