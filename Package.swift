@@ -40,6 +40,9 @@ let package = Package(
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "NN", dependencies: ["Torch"]),
+    // Exact Gaussian-process regression: the baseline and oracle of the Neural Process experiments.
+    .target(name: "GaussianProcesses", dependencies: ["Torch", "NN"]),
+    .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses"]),
     // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
     .target(name: "NeuralProcesses", dependencies: ["Torch", "NN"]),
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses"]),
