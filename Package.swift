@@ -43,8 +43,11 @@ let package = Package(
     // Exact Gaussian-process regression: the baseline and oracle of the Neural Process experiments.
     .target(name: "GaussianProcesses", dependencies: ["Torch", "NN"]),
     .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses"]),
+    // Data: GP curve tasks (the NP protocols), point sets, task files.
+    .target(name: "Datasets", dependencies: ["Torch", "GaussianProcesses"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "GaussianProcesses"]),
     // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
-    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN"]),
+    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets"]),
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses"]),
     .executableTarget(
       name: "penumbra",

@@ -1,3 +1,4 @@
+import Datasets
 import Torch
 
 /// Padding masks: a batch mixes tasks with different context and target counts, padded to

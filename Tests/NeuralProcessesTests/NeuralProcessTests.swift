@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import NN
 import NeuralProcesses

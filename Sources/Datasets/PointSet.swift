@@ -22,6 +22,17 @@ public struct PointSet {
 
   public var batchSize: Int { x.size(0) }
 
+  /// The same points in another dtype.
+  public func to(_ dtype: DType) -> PointSet { PointSet(x: x.to(dtype), y: y.to(dtype), mask: mask.to(dtype)) }
+
+  /// Tasks `range` of the batch.
+  public func slice(_ range: Range<Int>) -> PointSet {
+    PointSet(x: x[range], y: y[range], mask: mask[range])
+  }
+
+  /// Number of real points of each task.
+  public var counts: [Int] { mask.sum(1).toArray(Double.self).map { Int($0.rounded()) } }
+
   /// The points of task `index`, without padding: x [n, Dx], y [n, Dy].
   public func task(_ index: Int) -> (x: Tensor, y: Tensor) {
     let count = Int(mask[index].sum().item())
