@@ -47,7 +47,7 @@ let package = Package(
     .target(name: "Datasets", dependencies: ["Torch", "GaussianProcesses"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "GaussianProcesses"]),
     // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
-    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets"]),
+    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "Plots"]),
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses"]),
     .executableTarget(
       name: "penumbra",
