@@ -29,3 +29,10 @@ test: deps
 
 clean:
 	rm -rf .build out
+
+# Training-step speed of the Swift layer against PyTorch on the same libtorch: builds the
+# release benchmark, runs both sides interleaved and prints one JSON line per case.
+# Pass thread settings through, e.g. `make bench-core BENCH_ARGS="--threads 1,2 --blas-threads 1,2"`.
+BENCH_ARGS ?=
+bench-core: deps
+	$(PYTHON) Benchmarks/run_core.py $(BENCH_ARGS)

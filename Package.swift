@@ -45,6 +45,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Training-step speed against PyTorch on the same libtorch (`make bench-core`).
+    .executableTarget(name: "penumbra-bench", dependencies: ["CTorch", "Torch", "NN"], path: "Benchmarks/Swift"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
   ],
