@@ -27,7 +27,7 @@ let package = Package(
     .target(
       name: "CTorch",
       cxxSettings: [
-        .unsafeFlags(torchIncludeFlags + ["-O2", "-Wno-deprecated-declarations"])
+        .unsafeFlags(torchIncludeFlags + ["-O2", "-fno-math-errno", "-Wno-deprecated-declarations"])
       ],
       linkerSettings: [
         .unsafeFlags(["-L\(torchLib)", "-Xlinker", "-rpath", "-Xlinker", torchLib]),
