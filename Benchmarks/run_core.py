@@ -66,6 +66,7 @@ def main():
                 if args.steps:
                     extra += ["--steps", str(args.steps)]
                 runs = {"swift": [], "pytorch": []}
+                load_before = os.getloadavg()[0]
                 for _ in range(args.rounds):
                     for impl, command in (("swift", [SWIFT_BENCH]), ("pytorch", ["/usr/bin/python3", PYTHON_BENCH])):
                         report = run(command + extra, env)
@@ -86,6 +87,8 @@ def main():
                     "initial_loss": [swift["initial_loss"], pytorch["initial_loss"]],
                     "swift_runs": [round(r["steps_per_s"], 2) for r in runs["swift"]],
                     "pytorch_runs": [round(r["steps_per_s"], 2) for r in runs["pytorch"]],
+                    # Other work on the machine skews the numbers; the 1-minute load shows how much.
+                    "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                 }), flush=True)
 
 
