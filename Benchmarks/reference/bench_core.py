@@ -53,6 +53,8 @@ def main():
     parser.add_argument("--warmup", type=int)
     parser.add_argument("--threads", type=int)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--foreach", action="store_true",
+                        help="Adam's multi-tensor path (not the 1.13 default; for comparison only)")
     args = parser.parse_args()
     spec = CASES[args.case]
     steps = args.steps if args.steps is not None else spec["steps"]
@@ -65,7 +67,7 @@ def main():
     model = mlp(spec["sizes"])
     xs = [torch.randn(spec["batch"], spec["sizes"][0]) for _ in range(BATCH_COUNT)]
     ys = [torch.randn(spec["batch"], spec["sizes"][-1]) for _ in range(BATCH_COUNT)]
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, foreach=args.foreach or None)
 
     with torch.no_grad():
         initial_loss = F.mse_loss(model(xs[0]), ys[0]).item()
@@ -80,7 +82,7 @@ def main():
     final_loss = loss.item() if loss is not None else initial_loss
 
     print(json.dumps({
-        "bench": args.case, "impl": "pytorch", "steps_per_s": steps / seconds, "steps": steps,
+        "bench": args.case, "impl": "pytorch-foreach" if args.foreach else "pytorch", "steps_per_s": steps / seconds, "steps": steps,
         "warmup": warmup, "seconds": seconds, "threads": torch.get_num_threads(),
         "sizes": spec["sizes"], "batch": spec["batch"], "initial_loss": initial_loss,
         "final_loss": final_loss,
