@@ -50,9 +50,10 @@ extension Torch {
   }
 
   /// libtorch intra-op threads `configureThreadsFromEnvironment()` uses when `PENUMBRA_THREADS`
-  /// is unset. Chosen by measurement (Benchmarks/run_core.py on 2 cores): with one libtorch
-  /// thread and OpenBLAS's own pool doing the matmuls, OpenMP and OpenBLAS do not fight over
-  /// the cores, which made training steps up to 2x faster than two libtorch threads.
+  /// is unset. Chosen by measurement (`make bench-core` on 2 cores): one libtorch thread with
+  /// OpenBLAS's own pool (2 threads) doing the matmuls was fastest; two libtorch threads next
+  /// to OpenBLAS's two oversubscribe the cores and made the 1024-wide MLP 1.8x slower (and
+  /// PyTorch's 128-wide one 3x slower).
   public static let defaultThreadCount = 1
 
   /// Applies thread settings from the environment: `PENUMBRA_THREADS` (libtorch intra-op
