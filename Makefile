@@ -39,3 +39,10 @@ clean:
 # The main job. Until the Neural Process demo lands it runs the README's MLP example.
 demo: release
 	$(BIN)/fit-mlp
+
+# Training-step speed of the Swift layer against PyTorch on the same libtorch: builds the
+# release benchmark, runs both sides interleaved and prints one JSON line per case.
+# Pass thread settings through, e.g. `make bench-core BENCH_ARGS="--threads 1,2 --blas-threads 1,2"`.
+BENCH_ARGS ?=
+bench-core: deps
+	$(PYTHON) Benchmarks/run_core.py $(BENCH_ARGS)

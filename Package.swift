@@ -29,7 +29,7 @@ let package = Package(
     .target(
       name: "CTorch",
       cxxSettings: [
-        .unsafeFlags(torchIncludeFlags + ["-O2", "-Wno-deprecated-declarations"])
+        .unsafeFlags(torchIncludeFlags + ["-O2", "-fno-math-errno", "-Wno-deprecated-declarations"])
       ],
       linkerSettings: [
         .unsafeFlags(["-L\(torchLib)", "-Xlinker", "-rpath", "-Xlinker", torchLib]),
@@ -57,6 +57,8 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
+    // Training-step speed against PyTorch on the same libtorch (`make bench-core`).
+    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN"], path: "Benchmarks/Swift"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
     // Figures: PNG encoding, raster drawing and plot layout; depends only on Foundation.

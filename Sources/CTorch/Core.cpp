@@ -207,3 +207,30 @@ int pt_autograd_grad(const pt_tensor *outputs, int noutputs, const pt_tensor *gr
 }
 
 }  // extern "C"
+
+// MARK: BLAS threads
+// OpenBLAS is looked up at run time (libtorch links it through libblas.so.3), so the shim
+// still builds and runs against another BLAS; OpenBLAS's pool is separate from libtorch's
+// OpenMP threads, and on small machines the two oversubscribe the cores.
+#include <dlfcn.h>
+
+extern "C" {
+
+int pt_set_blas_threads(int n) {
+  using SetThreads = void (*)(int);
+  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set == nullptr) {
+    ctorch::set_error("no OpenBLAS is loaded: cannot set the BLAS thread count");
+    return -1;
+  }
+  set(n < 1 ? 1 : n);
+  return 0;
+}
+
+int pt_get_blas_threads(void) {
+  using GetThreads = int (*)(void);
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get == nullptr ? -1 : get();
+}
+
+}  // extern "C"

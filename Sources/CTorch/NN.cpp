@@ -125,6 +125,14 @@ int pt_adam_step(pt_tensor *params, int n, pt_tensor *exp_avgs, pt_tensor *exp_a
       auto &p = ref(params[i]);
       const auto &raw = p.grad();
       if (!raw.defined()) continue;
+      {
+        // One pass over memory for dense CPU parameters (FusedAdam.cpp); ATen ops otherwise.
+        auto &m = state(&exp_avgs[i], p);
+        auto &v = state(&exp_avg_sqs[i], p);
+        at::Tensor *vmax = amsgrad ? &state(&max_exp_avg_sqs[i], p) : nullptr;
+        const auto constants = (ctorch::AdamConstants{lr, beta1, beta2, eps, weight_decay, decoupled != 0, bias1, bias2_sqrt});
+        if (ctorch::fused_adam_update(p, raw, m, v, vmax, constants)) continue;
+      }
       at::Tensor g = raw;
       if (weight_decay != 0) {
         if (decoupled) p.mul_(1 - lr * weight_decay);

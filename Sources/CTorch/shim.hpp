@@ -87,3 +87,19 @@ inline at::ScalarType scalar_type(int dtype) { return static_cast<at::ScalarType
     return 0;           \
   }                     \
   PT_CATCH(-1)
+
+namespace ctorch {
+
+/// Per-step constants of an Adam update (see pt_adam_step).
+struct AdamConstants {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool decoupled;
+  double bias1, bias2_sqrt;
+};
+
+/// Updates one parameter and its Adam state in a single pass when all are dense contiguous
+/// CPU tensors of one floating type (FusedAdam.cpp); returns false, touching nothing, otherwise.
+bool fused_adam_update(at::Tensor &p, const at::Tensor &g, at::Tensor &m, at::Tensor &v, at::Tensor *vmax,
+                       const AdamConstants &c);
+
+}  // namespace ctorch

@@ -247,6 +247,14 @@ int pt_rmsprop_step(pt_tensor *params, int n, pt_tensor *square_avgs, pt_tensor 
 /// Scales gradients so their global L2 norm is at most max_norm; writes the norm before.
 int pt_clip_grad_norm(pt_tensor *params, int n, double max_norm, double *total_norm);
 
+// MARK: BLAS threads
+
+/// Sets the threads of the BLAS libtorch calls into, when that is OpenBLAS (found at run
+/// time); returns -1 with a message when no OpenBLAS is loaded.
+int pt_set_blas_threads(int n);
+/// OpenBLAS's current thread count, or -1 when no OpenBLAS is loaded.
+int pt_get_blas_threads(void);
+
 #ifdef __cplusplus
 }
 #endif

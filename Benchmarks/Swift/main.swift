@@ -1,0 +1,104 @@
+// penumbra-bench: training-step throughput of Penumbra's Swift layer, for comparison with
+// Benchmarks/reference/bench_core.py (the same cases in PyTorch on the same libtorch).
+//
+//   penumbra-bench --case mlp|overhead|compute [--steps N] [--warmup N] [--threads N] [--seed N]
+//
+// Prints one JSON line. The model (an MLP with ReLU, PyTorch's default Linear init), the data
+// (eight fixed batches of standard-normal inputs and targets, drawn after the weights from the
+// same seed, cycled), the loss (mean squared error) and the optimiser (Adam, lr 1e-3) match the Python side.
+import Foundation
+import NN
+import Torch
+
+/// One benchmark case; the table must stay identical to `CASES` in bench_core.py.
+struct BenchCase {
+  let sizes: [Int]
+  let batch: Int
+  let steps: Int
+  let warmup: Int
+}
+
+let cases: [String: BenchCase] = [
+  // The case: 3 hidden layers of 128.
+  "mlp": BenchCase(sizes: [32, 128, 128, 128, 1], batch: 64, steps: 2000, warmup: 100),
+  // Tiny tensors: the time goes into per-op dispatch, allocation and the host language.
+  "overhead": BenchCase(sizes: [8, 8, 8, 8, 8, 8, 8, 1], batch: 4, steps: 5000, warmup: 200),
+  // Large matmuls: the time goes into BLAS.
+  "compute": BenchCase(sizes: [1024, 1024, 1024, 1024], batch: 512, steps: 20, warmup: 2),
+]
+
+func fail(_ message: String) -> Never {
+  FileHandle.standardError.write(Data("penumbra-bench: \(message)\n".utf8))
+  exit(2)
+}
+
+// MARK: Arguments
+
+var options: [String: String] = [:]
+var arguments = CommandLine.arguments.dropFirst()
+while let flag = arguments.popFirst() {
+  guard flag.hasPrefix("--"), let value = arguments.popFirst() else { fail("expected --flag value, got '\(flag)'") }
+  options[String(flag.dropFirst(2))] = value
+}
+@MainActor func intOption(_ name: String) -> Int? {
+  guard let text = options[name] else { return nil }
+  guard let value = Int(text) else { fail("--\(name) needs an integer, got '\(text)'") }
+  return value
+}
+
+let caseName = options["case"] ?? "mlp"
+guard let spec = cases[caseName] else { fail("unknown case '\(caseName)'; known: \(cases.keys.sorted())") }
+let steps = intOption("steps") ?? spec.steps
+let warmup = intOption("warmup") ?? spec.warmup
+let seed = intOption("seed") ?? 0
+
+// Threads: PENUMBRA_THREADS / PENUMBRA_BLAS_THREADS (or the default), then --threads wins.
+Torch.configureThreadsFromEnvironment()
+if let threads = intOption("threads") { Torch.threadCount = threads }
+
+// MARK: Model, data, optimiser
+
+Torch.manualSeed(UInt64(seed))
+let model = MLP(spec.sizes)
+// A few fixed batches, cycled, so the model cannot simply memorise one batch.
+let batchCount = 8
+let xs = (0..<batchCount).map { _ in Tensor.randn([spec.batch, spec.sizes.first!]) }
+let ys = (0..<batchCount).map { _ in Tensor.randn([spec.batch, spec.sizes.last!]) }
+let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+
+/// One training step, as in PyTorch: forward, loss, zero_grad, backward, step.
+@inline(never)
+func trainStep(_ model: MLP, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor) -> Tensor {
+  let loss = mseLoss(model(x), y)
+  optimizer.zeroGrad()
+  loss.backward()
+  optimizer.step()
+  return loss
+}
+
+let initialLoss = mseLoss(withNoGrad { model(xs[0]) }, ys[0]).item()
+for i in 0..<warmup { _ = trainStep(model, optimizer, xs[i % batchCount], ys[i % batchCount]) }
+
+let clock = ContinuousClock()
+var lastLoss: Tensor? = nil
+let elapsed = clock.measure {
+  for i in 0..<steps { lastLoss = trainStep(model, optimizer, xs[i % batchCount], ys[i % batchCount]) }
+}
+let finalLoss = lastLoss?.item() ?? initialLoss
+let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+
+// MARK: Report
+
+func json(_ value: Any) -> String {
+  switch value {
+  case let text as String: "\"\(text)\""
+  case let list as [Int]: "[" + list.map(String.init).joined(separator: ", ") + "]"
+  default: "\(value)"
+  }
+}
+let fields: [(String, Any)] = [
+  ("bench", caseName), ("impl", "swift"), ("steps_per_s", Double(steps) / seconds), ("steps", steps),
+  ("warmup", warmup), ("seconds", seconds), ("threads", Torch.threadCount), ("sizes", spec.sizes),
+  ("batch", spec.batch), ("initial_loss", initialLoss), ("final_loss", finalLoss),
+]
+print("{" + fields.map { "\"\($0.0)\": \(json($0.1))" }.joined(separator: ", ") + "}")
