@@ -52,7 +52,7 @@ let package = Package(
     .executableTarget(
       name: "penumbra",
       dependencies: [
-        "Torch", "NN",
+        "Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

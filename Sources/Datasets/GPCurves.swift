@@ -38,6 +38,13 @@ public struct CurveBatch {
   /// Observation noise variance of y.
   public var noiseVariance: Double
 
+  public init(context: PointSet, target: PointSet, kernels: [Kernel], noiseVariance: Double) {
+    self.context = context
+    self.target = target
+    self.kernels = kernels
+    self.noiseVariance = noiseVariance
+  }
+
   /// The data as float32 for a model (sampling happens in float64).
   public func float32() -> (context: PointSet, target: PointSet) {
     (context.to(.float32), target.to(.float32))

@@ -38,8 +38,8 @@ extension NeuralProcess {
       let gpStd = (posterior.variance + batch.noiseVariance).sqrt().toArray(Double.self)
       axes.title = "\(size) context points"
       axes.xLabel = "x"
-      axes.line(x: trueX, y: trueY, color: .lightGray, width: 1.5, label: "true function")
-      axes.band(x: grid, lower: zip(gpMean, gpStd).map { $0 - 2 * $1 }, upper: zip(gpMean, gpStd).map { $0 + 2 * $1 }, color: .gray, alpha: 0.15)
+      axes.line(x: trueX, y: trueY, color: .green, width: 1.5, style: .dotted, label: "true function")
+      axes.band(x: grid, lower: zip(gpMean, gpStd).map { $0 - 2 * $1 }, upper: zip(gpMean, gpStd).map { $0 + 2 * $1 }, color: .gray, alpha: 0.12)
       axes.line(x: grid, y: gpMean, color: .darkGray, width: 1.5, style: .dashed, label: "GP oracle")
       axes.band(x: grid, lower: zip(mean, std).map { $0 - 2 * $1 }, upper: zip(mean, std).map { $0 + 2 * $1 }, color: .blue, alpha: 0.25)
       axes.line(x: grid, y: mean, color: .blue, width: 2, label: configuration.kind.rawValue.uppercased() + " ± 2σ")

@@ -76,6 +76,24 @@ public final class NeuralProcess: Module {
     }
   }
 
+  /// Mean and standard deviation of the predictive distribution at `targetX`: for latent models
+  /// the moments of the mixture over `samples` draws of z from q(z | C). Chunked, without gradients.
+  public func predictiveMoments(context: PointSet, targetX: Tensor, samples: Int = 32, chunkSize: Int = 4096) -> (mean: Tensor, std: Tensor) {
+    guard configuration.kind.hasLatentPath else {
+      let prediction = predict(context: context, targetX: targetX, chunkSize: chunkSize)
+      return (prediction.mean, prediction.std)
+    }
+    let prior = withNoGrad { latentDistribution(context)! }
+    var firstMoment = Tensor.zeros([targetX.size(0), targetX.size(1), configuration.yDimension], dtype: targetX.dtype)
+    var secondMoment = firstMoment
+    for _ in 0..<samples {
+      let prediction = predict(context: context, targetX: targetX, z: prior.sample(), chunkSize: chunkSize)
+      firstMoment = firstMoment + prediction.mean / Double(samples)
+      secondMoment = secondMoment + (prediction.variance + prediction.mean.square()) / Double(samples)
+    }
+    return (firstMoment, (secondMoment - firstMoment.square()).clamp(min: 0).sqrt())
+  }
+
   /// The training loss of a batch: −log-likelihood per target point for deterministic models, the
   /// negative ELBO per target point for latent ones:
   /// −E_q(z|C,T)[log p(y_T | x_T, r, z)] + KL(q(z|C,T) ‖ q(z|C)), both divided by the task's target count.

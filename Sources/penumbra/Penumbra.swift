@@ -5,18 +5,26 @@ import Torch
 struct Penumbra: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "penumbra",
-    abstract: "Uncertainty-aware deep learning on libtorch: train, evaluate, predict, plot, benchmark.",
-    subcommands: [Info.self]
+    abstract: "Uncertainty-aware deep learning on libtorch: train, evaluate, predict, plot.",
+    discussion: "Threads: PENUMBRA_THREADS (libtorch, default 1) and PENUMBRA_BLAS_THREADS (OpenBLAS).",
+    subcommands: [NeuralProcessCommand.self, GaussianProcessCommand.self, Info.self]
   )
 }
 
-/// Prints what the engine sees: libtorch threads, devices, grad mode.
+/// Prints what the engine sees: libtorch threads, devices.
 struct Info: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Show the engine's configuration.")
 
   func run() throws {
-    print("threads: \(Torch.threadCount)")
+    Torch.configureThreadsFromEnvironment()
+    print("libtorch threads: \(Torch.threadCount)")
+    print("OpenBLAS threads: \(Torch.blasThreadCount.map(String.init) ?? "n/a")")
     print("cuda: \(Device.cudaIsAvailable ? "available" : "not available")")
-    print("live tensors: \(Tensor.liveCount)")
   }
+}
+
+/// Command-line failures that are the user's to fix; ArgumentParser prints the message.
+struct UsageError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
 }

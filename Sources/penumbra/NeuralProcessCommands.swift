@@ -1,0 +1,255 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import GaussianProcesses
+import NN
+import NeuralProcesses
+import Plots
+import Torch
+
+struct NeuralProcessCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "np", abstract: "Neural Processes on 1-D functions: train, evaluate, predict.",
+    subcommands: [Train.self, Evaluate.self, Predict.self])
+}
+
+/// Everything that defines a Neural Process training run; saved in its checkpoint, so a
+/// resumed run and `np eval` rebuild the same model and data.
+struct NeuralProcessRun: Codable, Equatable {
+  var model: NeuralProcessConfiguration
+  var curveProtocol: CurveProtocol
+  var kernel: CurveKernel
+  var randomHyperparameters: Bool
+  var batchSize: Int
+  var learningRate: Double
+
+  var sampler: GPCurveSampler {
+    GPCurveSampler(protocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters)
+  }
+
+  var json: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    return String(decoding: try! encoder.encode(self), as: UTF8.self)
+  }
+
+  /// The run and trained model saved at `path` (a run folder or its model.safetensors).
+  static func load(_ path: String) throws -> (NeuralProcessRun, NeuralProcess, CheckpointInfo) {
+    var url = URL(fileURLWithPath: path)
+    if url.hasDirectoryPath || !url.pathExtension.hasSuffix("safetensors") { url.appendPathComponent("model.safetensors") }
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw UsageError("no checkpoint at \(url.path): pass the --out folder of `penumbra np train` or its model.safetensors")
+    }
+    let info = try Checkpoint.info(at: url)
+    guard let config = info.config, let run = try? JSONDecoder().decode(NeuralProcessRun.self, from: Data(config.utf8)) else {
+      throw UsageError("\(url.path) is not a Neural Process checkpoint (its metadata has no NP configuration)")
+    }
+    let model = NeuralProcess(run.model)
+    _ = try Checkpoint.load(from: url, into: model)
+    model.eval()
+    return (run, model, info)
+  }
+}
+
+/// The test batches every evaluation of a protocol uses (fixed seed, so scores compare).
+func evaluationBatches(_ sampler: GPCurveSampler, tasks: Int, seed: UInt64) -> [CurveBatch] {
+  Torch.manualSeed(seed)
+  let batchSize = 50
+  return stride(from: 0, to: tasks, by: batchSize).map { start in
+    sampler.sample(batchSize: min(batchSize, tasks - start), training: false)
+  }
+}
+
+func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+  try encoder.encode(value).write(to: url, options: .atomic)
+}
+
+func jsonLine<T: Encodable>(_ value: T) -> String {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = .sortedKeys
+  return String(decoding: try! encoder.encode(value), as: UTF8.self)
+}
+
+extension NeuralProcessCommand {
+  struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Train a Neural Process on GP curves; writes model.safetensors, metrics.json and predictions.png.")
+
+    @Option(help: "cnp, np, attncnp or anp.") var model: NeuralProcessKind
+    @Option(help: "Cross-attention of attncnp/anp: uniform, laplace, dot, multihead.") var attention: AttentionKind = .multihead
+    @Option(name: .customLong("protocol"), help: "deepmind (ANP paper) or npf (Neural Process Family benchmark).")
+    var curveProtocol: CurveProtocol = .deepmind
+    @Option(help: "eq, matern52, matern32, periodic or noisy-matern.") var kernel: CurveKernel = .eq
+    @Flag(help: "Per-function random hyperparameters (l ~ U[0.1, 0.6], σ_f ~ U[0.1, 1]).") var randomHyperparameters = false
+    @Option(help: "Training steps (a resumed run continues up to this count).") var steps = 10_000
+    @Option(help: "Seed of the initialisation and of every batch.") var seed: UInt64 = 0
+    @Option(help: "Output folder.") var out: String
+    @Flag(help: "Continue from out/model.safetensors when it exists.") var resume = false
+    @Option(help: "Tasks per batch.") var batchSize = 16
+    @Option(help: "Adam learning rate.") var learningRate = 1e-4
+    @Option(help: "Hidden and latent size.") var hidden = 128
+    @Option(help: "Steps between checkpoints.") var checkpointEvery = 1000
+    @Option(help: "Test tasks scored after training.") var evaluationTasks = 1000
+    @Option(help: "z samples for scoring latent models (default: 32 for np, 8 for anp).") var samples: Int?
+
+    func validate() throws {
+      guard steps > 0, batchSize > 0, learningRate > 0, hidden > 0, checkpointEvery > 0, evaluationTasks > 0 else {
+        throw ValidationError("--steps, --batch-size, --learning-rate, --hidden, --checkpoint-every and --evaluation-tasks must be positive")
+      }
+      if hidden % 8 != 0 && model.usesCrossAttention && attention == .multihead {
+        throw ValidationError("--hidden must be a multiple of 8 for multihead attention (8 heads)")
+      }
+    }
+
+    func run() throws {
+      Torch.configureThreadsFromEnvironment()
+      let folder = URL(fileURLWithPath: out, isDirectory: true)
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      let run = NeuralProcessRun(
+        model: NeuralProcessConfiguration(kind: model, attention: attention, hiddenSize: hidden, latentSize: hidden),
+        curveProtocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters,
+        batchSize: batchSize, learningRate: learningRate)
+      Torch.manualSeed(seed)
+      let network = NeuralProcess(run.model)
+      let optimizer = Adam(network.parameters(), learningRate: learningRate)
+      let sampler = run.sampler
+      let name = model.usesCrossAttention ? "\(model.rawValue)-\(attention.rawValue)" : model.rawValue
+      let loop = TrainingLoop(
+        steps: steps, seed: seed, checkpoint: folder.appendingPathComponent("model.safetensors"),
+        checkpointEvery: checkpointEvery, config: run.json, label: name)
+      let summary = try loop.run(model: network, optimizer: optimizer, resume: resume) { _ in
+        let batch = sampler.sample(batchSize: batchSize).float32()
+        return network.loss(context: batch.context, target: batch.target).loss
+      }
+      let scores = network.evaluate(batches: evaluationBatches(sampler, tasks: evaluationTasks, seed: 2_024), samples: samples)
+      let metrics = TrainingMetrics(
+        model: name, protocol: curveProtocol.rawValue, kernel: kernel.rawValue, randomHyperparameters: randomHyperparameters,
+        steps: steps, stepsThisRun: summary.lastStep - summary.firstStep, seconds: summary.seconds,
+        stepsPerSecond: summary.stepsPerSecond, finalLoss: summary.finalLoss, threads: Torch.threadCount,
+        parameters: network.parameterCount, scores: scores)
+      try writeJSON(metrics, to: folder.appendingPathComponent("metrics.json"))
+      let figure = network.predictionFigure(sampler: sampler, title: "\(name.uppercased()) on \(kernel.rawValue) curves (\(curveProtocol.rawValue)), \(steps) steps")
+      try figure.write(to: folder.appendingPathComponent("predictions.png"))
+      print(String(format: "%@  target ll %.3f (GP %.3f)  context ll %.3f (GP %.3f)  %d tasks  %.0f s",
+                   name, scores.targetLL, scores.gpTargetLL ?? .nan, scores.contextLL, scores.gpContextLL ?? .nan,
+                   scores.tasks, summary.seconds))
+      print("wrote \(folder.path)/{model.safetensors, metrics.json, predictions.png}")
+    }
+  }
+
+  struct TrainingMetrics: Codable {
+    var model: String
+    var `protocol`: String
+    var kernel: String
+    var randomHyperparameters: Bool
+    var steps: Int
+    var stepsThisRun: Int
+    var seconds: Double
+    var stepsPerSecond: Double
+    var finalLoss: Double
+    var threads: Int
+    var parameters: Int
+    var scores: NeuralProcessScores
+  }
+
+  struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "eval", abstract: "Score a trained Neural Process and the GP oracle on test tasks.")
+
+    @Option(help: "Run folder (or model.safetensors) written by `np train`.") var checkpoint: String
+    @Option(name: .customLong("protocol"), help: "Protocol of the test tasks (default: the training one).") var curveProtocol: CurveProtocol?
+    @Option(help: "Kernel of the test tasks (default: the training one).") var kernel: CurveKernel?
+    @Option(help: "JSON Lines tasks file to score instead of generated tasks.") var tasksFile: String?
+    @Option(help: "Generated test tasks.") var tasks = 1000
+    @Option(help: "z samples for latent models (default: 32 for np, 8 for anp).") var samples: Int?
+    @Option(help: "Seed of the generated test tasks.") var seed: UInt64 = 2_024
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+      Torch.configureThreadsFromEnvironment()
+      let (run, model, _) = try NeuralProcessRun.load(checkpoint)
+      var sampler = run.sampler
+      if let curveProtocol { sampler.curveProtocol = curveProtocol }
+      if let kernel { sampler.kernel = kernel }
+      let batches: [CurveBatch]
+      if let tasksFile {
+        batches = [try tasksFileBatch(URL(fileURLWithPath: tasksFile), sampler: sampler)]
+      } else {
+        batches = evaluationBatches(sampler, tasks: tasks, seed: seed)
+      }
+      let scores = model.evaluate(batches: batches, samples: samples)
+      if json {
+        print(jsonLine(scores))
+      } else {
+        print(String(format: "target ll %.4f (GP %.4f)   context ll %.4f (GP %.4f)   %d tasks", scores.targetLL,
+                     scores.gpTargetLL ?? .nan, scores.contextLL, scores.gpContextLL ?? .nan, scores.tasks))
+      }
+    }
+  }
+
+  struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Predict mean and std at query points from your own (x, y) context CSV; writes a CSV and a PNG.")
+
+    @Option(help: "Run folder (or model.safetensors) written by `np train`.") var checkpoint: String
+    @Option(help: "CSV of context points: x,y per line (a header line is allowed).") var context: String
+    @Option(help: "Query grid as start:end:count, e.g. -2:2:400.") var query = "-2:2:400"
+    @Option(help: "Output CSV (x,mean,std); a PNG is written next to it.") var out: String
+    @Option(help: "z samples for the predictive moments of latent models.") var samples = 32
+
+    func run() throws {
+      Torch.configureThreadsFromEnvironment()
+      let grid = try parseGrid(query)
+      let (run, model, _) = try NeuralProcessRun.load(checkpoint)
+      let points = try PointsCSV.read(URL(fileURLWithPath: context))
+      let scale = run.sampler.xScale
+      let contextSet = PointSet(
+        x: Tensor(points.x.map { $0 * scale }, shape: [1, points.x.count, 1]), y: Tensor(points.y, shape: [1, points.y.count, 1]))
+      let queryX = Tensor(grid.map { $0 * scale }, shape: [1, grid.count, 1])
+      let (mean, std) = model.predictiveMoments(context: contextSet, targetX: queryX, samples: samples)
+      let means = mean.toArray(Double.self)
+      let stds = std.toArray(Double.self)
+      var csv = "x,mean,std\n"
+      for i in grid.indices { csv += "\(grid[i]),\(means[i]),\(stds[i])\n" }
+      let url = URL(fileURLWithPath: out)
+      try csv.write(to: url, atomically: true, encoding: .utf8)
+      let figure = Figure(width: 900, height: 500)
+      let axes = figure.axes()
+      axes.title = "\(run.model.kind.rawValue.uppercased()) prediction from \(points.x.count) context points"
+      axes.band(x: grid, lower: zip(means, stds).map { $0 - 2 * $1 }, upper: zip(means, stds).map { $0 + 2 * $1 }, color: .blue, alpha: 0.25, label: "± 2σ")
+      axes.line(x: grid, y: means, color: .blue, label: "mean")
+      axes.scatter(x: points.x, y: points.y, color: .black, size: 7, label: "context")
+      let png = url.deletingPathExtension().appendingPathExtension("png")
+      try figure.write(to: png)
+      print("wrote \(url.path) and \(png.path)")
+    }
+  }
+}
+
+/// "start:end:count" → evenly spaced values.
+func parseGrid(_ text: String) throws -> [Double] {
+  let parts = text.split(separator: ":").map(String.init)
+  guard parts.count == 3, let start = Double(parts[0]), let end = Double(parts[1]), let count = Int(parts[2]), count >= 2, end > start
+  else {
+    throw ValidationError("--query must be start:end:count with start < end and count ≥ 2, e.g. -2:2:400 (got '\(text)')")
+  }
+  return (0..<count).map { start + (end - start) * Double($0) / Double(count - 1) }
+}
+
+/// A tasks file as one batch in the model's units, scored by the GP with the protocol's fixed hyperparameters.
+func tasksFileBatch(_ url: URL, sampler: GPCurveSampler) throws -> CurveBatch {
+  let tasks = try TaskFile.read(url)
+  guard tasks[0].xTarget[0].count == 1 else {
+    throw UsageError("\(url.path): the 1-D Neural Processes need 1-D inputs, the file has \(tasks[0].xTarget[0].count)")
+  }
+  let (context, target) = TaskFile.batch(tasks)
+  let s = sampler.xScale
+  let base = sampler.baseKernel
+  let kernel = Kernel(base.family, lengthscale: base.lengthscale * s, scale: base.scale, period: base.period * s)
+  return CurveBatch(
+    context: PointSet(x: context.x * s, y: context.y, mask: context.mask),
+    target: PointSet(x: target.x * s, y: target.y, mask: target.mask),
+    kernels: Array(repeating: kernel, count: tasks.count), noiseVariance: sampler.noiseVariance)
+}

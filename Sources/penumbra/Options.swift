@@ -1,0 +1,8 @@
+import ArgumentParser
+import Datasets
+import NeuralProcesses
+
+extension NeuralProcessKind: ExpressibleByArgument {}
+extension AttentionKind: ExpressibleByArgument {}
+extension CurveProtocol: ExpressibleByArgument {}
+extension CurveKernel: ExpressibleByArgument {}
