@@ -132,6 +132,18 @@ public struct GPCurveSampler: Sendable {
       target: PointSet(x: x * xScale, y: y, mask: targetMask), kernels: scaledKernels, noiseVariance: noiseVariance)
   }
 
+  /// Tasks read from a file (x in the protocol's units) as one batch in the model's units, with
+  /// the protocol's fixed hyperparameters for the GP oracle.
+  public func batch(from tasks: [RegressionTask]) -> CurveBatch {
+    let (context, target) = TaskFile.batch(tasks)
+    let base = baseKernel
+    let kernel = Kernel(base.family, lengthscale: base.lengthscale * xScale, scale: base.scale, period: base.period * xScale)
+    return CurveBatch(
+      context: PointSet(x: context.x * xScale, y: context.y, mask: context.mask),
+      target: PointSet(x: target.x * xScale, y: target.y, mask: target.mask),
+      kernels: Array(repeating: kernel, count: tasks.count), noiseVariance: noiseVariance)
+  }
+
   /// Point locations x [B, N, 1], the mask of real points [B, N], and each task's context indices.
   func layout(_ size: Int, training: Bool) -> (x: Tensor, mask: Tensor, contexts: [[Int]]) {
     switch curveProtocol {

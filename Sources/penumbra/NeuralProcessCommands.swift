@@ -175,7 +175,11 @@ extension NeuralProcessCommand {
       if let kernel { sampler.kernel = kernel }
       let batches: [CurveBatch]
       if let tasksFile {
-        batches = [try tasksFileBatch(URL(fileURLWithPath: tasksFile), sampler: sampler)]
+        let tasks = try TaskFile.read(URL(fileURLWithPath: tasksFile))
+        guard tasks[0].xTarget[0].count == 1 else {
+          throw UsageError("\(tasksFile): the 1-D Neural Processes need 1-D inputs, the file has \(tasks[0].xTarget[0].count)")
+        }
+        batches = [sampler.batch(from: tasks)]
       } else {
         batches = evaluationBatches(sampler, tasks: tasks, seed: seed)
       }
@@ -236,20 +240,4 @@ func parseGrid(_ text: String) throws -> [Double] {
     throw ValidationError("--query must be start:end:count with start < end and count ≥ 2, e.g. -2:2:400 (got '\(text)')")
   }
   return (0..<count).map { start + (end - start) * Double($0) / Double(count - 1) }
-}
-
-/// A tasks file as one batch in the model's units, scored by the GP with the protocol's fixed hyperparameters.
-func tasksFileBatch(_ url: URL, sampler: GPCurveSampler) throws -> CurveBatch {
-  let tasks = try TaskFile.read(url)
-  guard tasks[0].xTarget[0].count == 1 else {
-    throw UsageError("\(url.path): the 1-D Neural Processes need 1-D inputs, the file has \(tasks[0].xTarget[0].count)")
-  }
-  let (context, target) = TaskFile.batch(tasks)
-  let s = sampler.xScale
-  let base = sampler.baseKernel
-  let kernel = Kernel(base.family, lengthscale: base.lengthscale * s, scale: base.scale, period: base.period * s)
-  return CurveBatch(
-    context: PointSet(x: context.x * s, y: context.y, mask: context.mask),
-    target: PointSet(x: target.x * s, y: target.y, mask: target.mask),
-    kernels: Array(repeating: kernel, count: tasks.count), noiseVariance: sampler.noiseVariance)
 }

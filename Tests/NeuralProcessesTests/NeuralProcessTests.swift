@@ -110,3 +110,18 @@ struct NeuralProcessTests {
     #expect(after > before + 0.5, "\(kind): log-likelihood per point \(before) → \(after)")
   }
 }
+
+/// Scoring tasks read back from a tasks file gives the scores of the same tasks in memory.
+@Test func tasksFileScoresEqualInProcessScores() throws {
+  Torch.manualSeed(9)
+  let sampler = GPCurveSampler(protocol: .deepmind, kernel: .eq)
+  let model = NeuralProcess(.init(kind: .attncnp, attention: .dot, hiddenSize: 16, latentSize: 16))
+  let batch = sampler.sample(batchSize: 6, training: false)
+  let url = FileManager.default.temporaryDirectory.appendingPathComponent("penumbra-\(UUID().uuidString).jsonl")
+  try TaskFile.write(TaskFile.tasks(context: batch.context, target: batch.target, xScale: sampler.xScale), to: url)
+  let fromFile = model.evaluate(batches: [sampler.batch(from: try TaskFile.read(url))])
+  let inMemory = model.evaluate(batches: [batch])
+  #expect(abs(fromFile.targetLL - inMemory.targetLL) < 1e-4)
+  #expect(abs(fromFile.contextLL - inMemory.contextLL) < 1e-4)
+  #expect(abs(fromFile.gpTargetLL! - inMemory.gpTargetLL!) < 1e-6)
+}
