@@ -7,7 +7,7 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy py
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
-.PHONY: deps build release test demo bench bench-core clean
+.PHONY: deps build release test demo bench bench-core experiments-np clean
 
 # Installs the Debian packages Penumbra links against (libtorch, OpenBLAS) and the PyTorch
 # reference used by the benchmarks, when any is missing.
@@ -36,9 +36,18 @@ test: deps
 clean:
 	rm -rf .build out
 
-# The main job. Until the Neural Process demo lands it runs the README's MLP example.
+# The main job: trains an ANP (multihead attention) on random-hyperparameter EQ curves for a
+# few minutes, beside a CNP, and prints their log-likelihoods next to the GP oracle's.
+DEMO_STEPS ?= 6000
 demo: release
-	$(BIN)/fit-mlp
+	$(BIN)/penumbra np train --model cnp --random-hyperparameters --steps $(DEMO_STEPS) --learning-rate 5e-4 \
+		--evaluation-tasks 500 --resume --out out/demo/cnp
+	$(BIN)/penumbra np train --model anp --attention multihead --random-hyperparameters --steps $(DEMO_STEPS) \
+		--learning-rate 5e-4 --evaluation-tasks 500 --resume --out out/demo/anp
+	@echo
+	@$(BIN)/penumbra np report out/demo/cnp out/demo/anp
+	@echo
+	@echo "Figures: out/demo/anp/predictions.png, out/demo/cnp/predictions.png"
 
 # Training-step speed of the Swift layer against PyTorch on the same libtorch: builds the
 # release benchmark, runs both sides interleaved and prints one JSON line per case.
@@ -46,3 +55,7 @@ demo: release
 BENCH_ARGS ?=
 bench-core: deps
 	$(PYTHON) Benchmarks/run_core.py $(BENCH_ARGS)
+
+# The NPF benchmark table (docs/results.md): 4 models x 3 kernels, resumable.
+experiments-np: release
+	scripts/experiments-np.sh

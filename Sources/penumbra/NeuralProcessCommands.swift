@@ -10,7 +10,7 @@ import Torch
 struct NeuralProcessCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "np", abstract: "Neural Processes on 1-D functions: train, evaluate, predict.",
-    subcommands: [Train.self, Evaluate.self, Predict.self])
+    subcommands: [Train.self, Evaluate.self, Predict.self, Report.self])
 }
 
 /// Everything that defines a Neural Process training run; saved in its checkpoint, so a

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The NPF benchmark of issue 3: CNP, NP, AttnCNP and ANP on RBF, periodic and noisy Matérn
+# curves (protocol `npf`), two runs at a time (one libtorch thread each), then the table in
+# out/experiments-np/table.md. STEPS and JOBS are overridable: `make experiments-np STEPS=50000`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STEPS=${STEPS:-20000}
+JOBS=${JOBS:-2}
+OUT=out/experiments-np
+BIN=.build/release/penumbra
+mkdir -p "$OUT"
+runs=()
+for kernel in eq periodic noisy-matern; do
+  for model in cnp np attncnp anp; do runs+=("$kernel $model"); done
+done
+printf '%s\n' "${runs[@]}" | xargs -P "$JOBS" -L 1 bash -c '
+  kernel=$0; model=$1; dir='"$OUT"'/$kernel-$model
+  if [ -f "$dir/metrics.json" ] && grep -q "\"steps\" : '"$STEPS"'," "$dir/metrics.json"; then exit 0; fi
+  '"$BIN"' np train --model "$model" --protocol npf --kernel "$kernel" --steps '"$STEPS"' --learning-rate 5e-4 \
+    --out "$dir" --resume --checkpoint-every 2000 > "$dir.log" 2>&1 || { echo "failed: $dir (see $dir.log)"; exit 1; }
+  tail -n 2 "$dir.log" | head -n 1'
+$BIN np report $(for r in "${runs[@]}"; do set -- $r; echo "$OUT/$1-$2"; done) | tee "$OUT/table.md"
