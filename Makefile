@@ -7,7 +7,7 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy py
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
-.PHONY: deps build release test demo bench bench-core experiments-np clean
+.PHONY: deps build release test demo bench bench-core bench-np experiments-np clean
 
 # Installs the Debian packages Penumbra links against (libtorch, OpenBLAS) and the PyTorch
 # reference used by the benchmarks, when any is missing.
@@ -59,3 +59,10 @@ bench-core: deps
 # The NPF benchmark table (docs/results.md): 4 models x 3 kernels, resumable.
 experiments-np: release
 	scripts/experiments-np.sh
+
+# Neural Process speed: ANP training against the PyTorch reference, and prediction for 10k/100k
+# targets (chunked) against the exact GP at 1k/2k/4k contexts, with peak memory.
+bench-np: deps
+	$(PYTHON) Benchmarks/run_np.py
+
+bench: bench-core bench-np

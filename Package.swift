@@ -59,6 +59,10 @@ let package = Package(
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
     // Training-step speed against PyTorch on the same libtorch (`make bench-core`).
     .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN"], path: "Benchmarks/Swift"),
+    // Neural Process speed and memory against PyTorch and the exact GP (`make bench-np`).
+    .executableTarget(
+      name: "penumbra-bench-np", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses"],
+      path: "Benchmarks/SwiftNP"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
     // Figures: PNG encoding, raster drawing and plot layout; depends only on Foundation.

@@ -11,7 +11,7 @@ Architecture (ANP paper code, hidden size H, latent size L):
 Loss: negative ELBO per target point.
 """
 import json
-import math
+import os
 import sys
 import time
 
@@ -80,6 +80,8 @@ def batch(generator, size=16, contexts=25, targets=50):
 
 def main():
     steps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    # The same thread settings as the Swift side (run_np.py sets both).
+    torch.set_num_threads(int(os.environ.get("PENUMBRA_THREADS", "1")))
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
     model = ANP()

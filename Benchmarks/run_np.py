@@ -1,0 +1,61 @@
+#!/usr/bin/python3
+"""`make bench-np`: Neural Process speed and memory.
+
+1. ANP (multihead) training steps/s, Swift (penumbra-bench-np) against the PyTorch reference of
+   the same architecture (Benchmarks/reference/anp_reference.py) on the same libtorch, with
+   identical thread settings, interleaved S, P, S, P, ...; one JSON line with the medians and
+   their ratio.
+2. ANP prediction for 10k and 100k targets given 1,000 contexts, chunked, and the exact GP
+   posterior at 1,000 / 2,000 / 4,000 contexts: time and peak memory, one process per case.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SWIFT = ROOT / ".build" / "release" / "penumbra-bench-np"
+REFERENCE = ROOT / "Benchmarks" / "reference" / "anp_reference.py"
+
+
+def run(command, env):
+    result = subprocess.run([str(c) for c in command], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"run_np: {' '.join(map(str, command))} failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("PENUMBRA_THREADS") or 1))
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+    if not args.no_build:
+        subprocess.run(["swift", "build", "-c", "release", "--product", "penumbra-bench-np"],
+                       cwd=ROOT, check=True, stdout=sys.stderr)
+    env = dict(os.environ, PENUMBRA_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
+
+    runs = {"swift": [], "pytorch": []}
+    for _ in range(args.rounds):
+        runs["swift"].append(run([SWIFT, "train", "--steps", args.steps], env)["steps_per_s"])
+        runs["pytorch"].append(run(["/usr/bin/python3", REFERENCE, args.steps], env)["steps_per_s"])
+    s, p = statistics.median(runs["swift"]), statistics.median(runs["pytorch"])
+    print(json.dumps({"bench": "anp-train", "swift_steps_per_s": round(s, 2), "pytorch_steps_per_s": round(p, 2),
+                      "ratio": round(s / p, 3), "threads": args.threads, "steps": args.steps,
+                      "swift_runs": [round(x, 2) for x in runs["swift"]],
+                      "pytorch_runs": [round(x, 2) for x in runs["pytorch"]],
+                      "load": round(os.getloadavg()[0], 2)}), flush=True)
+
+    for targets in (10_000, 100_000):
+        print(json.dumps(run([SWIFT, "infer", "--contexts", 1000, "--targets", targets, "--chunk", 2048], env)), flush=True)
+    for contexts in (1000, 2000, 4000):
+        print(json.dumps(run([SWIFT, "gp", "--contexts", contexts, "--targets", 10_000], env)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
