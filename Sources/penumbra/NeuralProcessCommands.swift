@@ -237,7 +237,7 @@ func parseGrid(_ text: String) throws -> [Double] {
   let parts = text.split(separator: ":").map(String.init)
   guard parts.count == 3, let start = Double(parts[0]), let end = Double(parts[1]), let count = Int(parts[2]), count >= 2, end > start
   else {
-    throw ValidationError("--query must be start:end:count with start < end and count ≥ 2, e.g. -2:2:400 (got '\(text)')")
+    throw UsageError("--query must be start:end:count with start < end and count ≥ 2, e.g. -2:2:400 (got '\(text)')")
   }
   return (0..<count).map { start + (end - start) * Double($0) / Double(count - 1) }
 }
