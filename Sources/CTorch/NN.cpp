@@ -116,37 +116,34 @@ int pt_sgd_step(pt_tensor *params, int n, pt_tensor *bufs, double lr, double mom
 
 int pt_adam_step(pt_tensor *params, int n, pt_tensor *exp_avgs, pt_tensor *exp_avg_sqs, double lr,
                  double beta1, double beta2, double eps, double weight_decay, int decoupled,
-                 int64_t step, int amsgrad, pt_tensor *max_exp_avg_sqs) {
+                 int64_t *steps, int amsgrad, pt_tensor *max_exp_avg_sqs) {
   PT_STATUS({
     c10::AutoGradMode no_grad(false);
-    const double bias1 = 1 - std::pow(beta1, static_cast<double>(step));
-    const double bias2_sqrt = std::sqrt(1 - std::pow(beta2, static_cast<double>(step)));
     for (int i = 0; i < n; ++i) {
       auto &p = ref(params[i]);
       const auto &raw = p.grad();
       if (!raw.defined()) continue;
-      {
-        // One pass over memory for dense CPU parameters (FusedAdam.cpp); ATen ops otherwise.
-        auto &m = state(&exp_avgs[i], p);
-        auto &v = state(&exp_avg_sqs[i], p);
-        at::Tensor *vmax = amsgrad ? &state(&max_exp_avg_sqs[i], p) : nullptr;
-        const auto constants = (ctorch::AdamConstants{lr, beta1, beta2, eps, weight_decay, decoupled != 0, bias1, bias2_sqrt});
-        if (ctorch::fused_adam_update(p, raw, m, v, vmax, constants)) continue;
-      }
+      const double t = static_cast<double>(++steps[i]);
+      const double bias1 = 1 - std::pow(beta1, t);
+      const double bias2_sqrt = std::sqrt(1 - std::pow(beta2, t));
+      auto &m = state(&exp_avgs[i], p);
+      auto &v = state(&exp_avg_sqs[i], p);
+      at::Tensor *vmax = amsgrad ? &state(&max_exp_avg_sqs[i], p) : nullptr;
+      // One pass over memory for dense CPU parameters (FusedAdam.cpp); ATen ops otherwise.
+      // (Parenthesised: the braces' commas would split the PT_STATUS macro's argument.)
+      const auto constants = (ctorch::AdamConstants{lr, beta1, beta2, eps, weight_decay, decoupled != 0, bias1, bias2_sqrt});
+      if (ctorch::fused_adam_update(p, raw, m, v, vmax, constants)) continue;
       at::Tensor g = raw;
       if (weight_decay != 0) {
         if (decoupled) p.mul_(1 - lr * weight_decay);
         else g = g.add(p, weight_decay);
       }
-      auto &m = state(&exp_avgs[i], p);
-      auto &v = state(&exp_avg_sqs[i], p);
       m.mul_(beta1).add_(g, 1 - beta1);
       v.mul_(beta2).addcmul_(g, g, 1 - beta2);
       at::Tensor denom;
-      if (amsgrad) {
-        auto &vmax = state(&max_exp_avg_sqs[i], p);
-        at::maximum_out(vmax, vmax, v);
-        denom = (vmax.sqrt() / bias2_sqrt).add_(eps);
+      if (vmax) {
+        at::maximum_out(*vmax, *vmax, v);
+        denom = (vmax->sqrt() / bias2_sqrt).add_(eps);
       } else {
         denom = (v.sqrt() / bias2_sqrt).add_(eps);
       }

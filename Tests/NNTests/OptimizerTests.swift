@@ -124,3 +124,23 @@ struct OptimizerTests {
     #expect(final < 1e-3, "\(name) reached loss \(final)")
   }
 }
+
+/// torch.optim counts Adam's steps per parameter: one whose first gradient arrives late still
+/// gets the first-step bias correction, an update of −lr·g/(|g| + ε).
+@Test func adamCountsStepsPerParameter() throws {
+  let a = Tensor([1.0, 2.0], dtype: .float64).requiringGrad()
+  let b = Tensor([3.0, -1.0], dtype: .float64).requiringGrad()
+  let optimizer = Adam([a, b], learningRate: 0.1)
+  optimizer.zeroGrad()
+  a.square().sum().backward()
+  optimizer.step()
+  optimizer.zeroGrad()
+  (a.square().sum() + (b * Tensor([2.0, -0.5], dtype: .float64)).sum()).backward()
+  optimizer.step()
+  let expected = [3.0 - 0.1 * 2 / (2 + 1e-8), -1.0 + 0.1 * 0.5 / (0.5 + 1e-8)]
+  #expect(zip(b.toArray(Double.self), expected).allSatisfy { abs($0 - $1) < 1e-12 })
+  // The counts survive a save and restore.
+  let restored = Adam([a, b], learningRate: 0.1)
+  try restored.loadStateTensors(Dictionary(uniqueKeysWithValues: optimizer.stateTensors.map { ($0.name, $0.tensor) }))
+  #expect(restored.stateTensors.map(\.name).sorted() == optimizer.stateTensors.map(\.name).sorted())
+}

@@ -235,11 +235,13 @@ pt_tensor pt_mse_loss(pt_tensor input, pt_tensor target, int reduction);
 /// `momentum_buffers` entries may be NULL on the first step; new buffers are written back.
 int pt_sgd_step(pt_tensor *params, int n, pt_tensor *momentum_buffers, double lr,
                 double momentum, double dampening, double weight_decay, int nesterov);
-/// Adam/AdamW as torch.optim (decoupled weight decay when `decoupled` is set); `step` is
-/// the 1-based step count after this update.
+/// Adam/AdamW as torch.optim (decoupled weight decay when `decoupled` is set). `steps[i]` is
+/// parameter i's update count: the step increments it when the parameter has a gradient and
+/// uses it for bias correction (torch.optim counts per parameter, so one whose first gradient
+/// comes late still gets first-step correction).
 int pt_adam_step(pt_tensor *params, int n, pt_tensor *exp_avgs, pt_tensor *exp_avg_sqs,
                  double lr, double beta1, double beta2, double eps, double weight_decay,
-                 int decoupled, int64_t step, int amsgrad, pt_tensor *max_exp_avg_sqs);
+                 int decoupled, int64_t *steps, int amsgrad, pt_tensor *max_exp_avg_sqs);
 /// RMSprop as torch.optim.RMSprop (centered, momentum).
 int pt_rmsprop_step(pt_tensor *params, int n, pt_tensor *square_avgs, pt_tensor *grad_avgs,
                     pt_tensor *momentum_buffers, double lr, double alpha, double eps,

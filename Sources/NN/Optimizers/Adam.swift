@@ -8,8 +8,12 @@ public class Adam: Optimizer {
   public let amsgrad: Bool
   /// Decoupled weight decay (AdamW) instead of an L2 term in the gradient.
   let decoupledWeightDecay: Bool
+  /// Updates each parameter has received, [group][parameter], counted by the shim: torch.optim
+  /// counts bias-correction steps per parameter, so one whose first gradient comes late starts at 1.
+  var parameterSteps: [[Int64]]
 
   init(groups: [ParameterGroup], betas: (Double, Double), eps: Double, amsgrad: Bool, decoupled: Bool) {
+    parameterSteps = groups.map { Array(repeating: 0, count: $0.parameters.count) }
     self.betas = betas
     self.eps = eps
     self.amsgrad = amsgrad
@@ -33,9 +37,29 @@ public class Adam: Optimizer {
   override func update(group index: Int) {
     let group = groups[index]
     fusedUpdate(group: index) { params, n, slots in
-      pt_adam_step(
-        params, n, slots[0], slots[1], group.learningRate, betas.0, betas.1, eps, group.weightDecay,
-        decoupledWeightDecay ? 1 : 0, Int64(stepCount), amsgrad ? 1 : 0, slots[2])
+      parameterSteps[index].withUnsafeMutableBufferPointer { steps in
+        pt_adam_step(
+          params, n, slots[0], slots[1], group.learningRate, betas.0, betas.1, eps, group.weightDecay,
+          decoupledWeightDecay ? 1 : 0, steps.baseAddress, amsgrad ? 1 : 0, slots[2])
+      }
+    }
+  }
+
+  /// The base state plus each parameter's update count as `G.P.step`.
+  public override var stateTensors: [(name: String, tensor: Tensor)] {
+    var result = super.stateTensors
+    for (g, steps) in parameterSteps.enumerated() {
+      for (p, step) in steps.enumerated() where step > 0 {
+        result.append(("\(g).\(p).step", Tensor(Double(step), dtype: .float64)))
+      }
+    }
+    return result
+  }
+
+  public override func loadStateTensors(_ state: [String: Tensor]) throws {
+    try super.loadStateTensors(state)
+    parameterSteps = groups.indices.map { g in
+      groups[g].parameters.indices.map { p in Int64(state["\(g).\(p).step"]?.item() ?? 0) }
     }
   }
 }
