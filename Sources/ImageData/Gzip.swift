@@ -51,11 +51,11 @@ public enum Gzip {
     return out
   }
 
-  /// A gzip file holding `data` in stored (uncompressed) DEFLATE blocks or Plots' fixed-code
-  /// compressor; used by tests and to write small fixtures.
-  public static func compress(_ data: [UInt8], level: Deflate.Level = .fast) -> [UInt8] {
+  /// A gzip file holding `data`, compressed with Plots' fixed-code DEFLATE encoder (or in
+  /// stored blocks when `stored`); for tests and small fixtures.
+  public static func compress(_ data: [UInt8], stored: Bool = false) -> [UInt8] {
     // zlibCompress wraps raw DEFLATE in a 2-byte header and 4-byte Adler-32 trailer.
-    let zlib = Deflate.zlibCompress(data, level: level)
+    let zlib = Deflate.zlibCompress(data, level: stored ? .none : .fast)
     var out: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 255]
     out += zlib[2..<(zlib.count - 4)]
     let crc = Checksum.crc32(data)

