@@ -2,9 +2,12 @@ import Foundation
 
 /// An unsigned-byte IDX array (the MNIST file format): its dimensions and row-major bytes.
 public struct IDXArray: Sendable, Equatable {
+  /// Sizes from the header, outermost first: [count, rows, columns] for images.
   public var dimensions: [Int]
+  /// The elements, row-major.
   public var bytes: [UInt8]
 
+  /// An array of `dimensions` holding `bytes`; their counts must agree.
   public init(dimensions: [Int], bytes: [UInt8]) {
     precondition(dimensions.reduce(1, *) == bytes.count, "IDX dimensions \(dimensions) need \(dimensions.reduce(1, *)) bytes, got \(bytes.count)")
     self.dimensions = dimensions

@@ -14,6 +14,7 @@ public struct ImageDataset {
   /// A short name for logs and figure titles, e.g. "fashion-mnist/train".
   public let name: String
 
+  /// A data set from images [N, C, H, W] (converted to float32) and labels [N] (to int64).
   public init(images: Tensor, labels: Tensor, name: String) {
     precondition(images.rank == 4, "images are [N, C, H, W], got \(images.shape)")
     precondition(labels.rank == 1 && labels.size(0) == images.size(0), "labels \(labels.shape) do not match images \(images.shape)")
@@ -30,10 +31,24 @@ public struct ImageDataset {
     self.init(images: bytes.to(.float32) / 255, labels: Tensor(labels), name: name)
   }
 
+  /// Number of images.
   public var count: Int { images.size(0) }
+  /// Channels per image (1 for the MNIST family).
   public var channels: Int { images.size(1) }
+  /// Rows per image.
   public var height: Int { images.size(2) }
+  /// Columns per image.
   public var width: Int { images.size(3) }
+
+  /// Consecutive batches of at most `size` images in data set order (views, no copies), e.g.
+  /// to evaluate on a whole test split.
+  public func batches(of size: Int) -> [(images: Tensor, labels: Tensor)] {
+    precondition(size > 0, "batch size must be positive")
+    return stride(from: 0, to: count, by: size).map { start in
+      let end = min(start + size, count)
+      return (images[start..<end], labels[start..<end])
+    }
+  }
 
   /// The images and labels at `indices`.
   public func batch(_ indices: [Int]) -> (images: Tensor, labels: Tensor) {

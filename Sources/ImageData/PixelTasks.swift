@@ -41,8 +41,11 @@ public struct PixelTaskBatch {
   /// Row-major pixel index (row·W + column) of each context point, int64 [B, K]; entries
   /// under padding are masked out.
   public var contextIndices: Tensor
+  /// Image rows.
   public var height: Int
+  /// Image columns.
   public var width: Int
+  /// How intensities became y values (`target.y` is intensity − 0.5 when `.centred`).
   public var scale: IntensityScale
 
   /// 1 where a pixel is in the context, 0 elsewhere: float32 [B, 1, H, W].

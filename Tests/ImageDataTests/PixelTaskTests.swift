@@ -189,5 +189,9 @@ func pixelPositions(_ x: Tensor, height: Int, width: Int) -> [(Int, Int)] {
     let (images, labels) = data.randomBatch(size: 5)
     #expect(images.shape == [5, 1, 2, 2])
     #expect(labels.toArray(Int.self).allSatisfy { [3, 1, 4].contains($0) })
+    let batches = data.batches(of: 2)
+    #expect(batches.map { $0.images.size(0) } == [2, 1])
+    #expect(batches[1].labels.toArray(Int.self) == [4])
+    #expect(batches[1].images.flatten().toArray(Float.self) == Array(pixels[8...]).map { Float($0) / 255 })
   }
 }
