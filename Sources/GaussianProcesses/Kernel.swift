@@ -28,6 +28,12 @@ public struct Kernel: Codable, Sendable, Equatable {
     self.period = period
   }
 
+  /// The same kernel on inputs multiplied by `factor`: length scales and the period scale with
+  /// x, except the periodic kernel's lengthscale, which divides sin(πr/p) and has no units.
+  public func rescaled(by factor: Double) -> Kernel {
+    Kernel(family, lengthscale: family == .periodic ? lengthscale : lengthscale * factor, scale: scale, period: period * factor)
+  }
+
   /// K [B, N, M] between x [B, N, D] and x' [B, M, D] (any float dtype).
   public func callAsFunction(_ x: Tensor, _ y: Tensor) -> Tensor {
     Kernel.covariance(

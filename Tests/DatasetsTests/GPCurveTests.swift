@@ -31,7 +31,8 @@ struct GPCurveTests {
     let x = batch.target.x.squeeze(-1)
     #expect((x[.all, 1...] - x[.all, ..<127]).min().item() >= 0)
     #expect(x.abs().max().item() <= 1)
-    #expect(batch.kernels[0] == Kernel(.periodic, lengthscale: 0.25, scale: 1, period: 0.25))
+    // Rescaling x to [−1, 1] halves the period; the periodic lengthscale has no units.
+    #expect(batch.kernels[0] == Kernel(.periodic, lengthscale: 0.5, scale: 1, period: 0.25))
   }
 
   @Test func samplingIsDeterministicGivenTheSeed() {
