@@ -16,7 +16,7 @@ done
 printf '%s\n' "${runs[@]}" | xargs -P "$JOBS" -L 1 bash -c '
   kernel=$0; model=$1; dir='"$OUT"'/$kernel-$model
   if [ -f "$dir/metrics.json" ] && grep -q "\"steps\" : '"$STEPS"'," "$dir/metrics.json"; then exit 0; fi
-  '"$BIN"' np train --model "$model" --protocol npf --kernel "$kernel" --steps '"$STEPS"' --learning-rate 5e-4 \
+  '"$BIN"' np train --model "$model" --protocol npf --kernel "$kernel" --steps '"$STEPS"' --batch-size 32 --learning-rate 5e-4 \
     --out "$dir" --resume --checkpoint-every 2000 > "$dir.log" 2>&1 || { echo "failed: $dir (see $dir.log)"; exit 1; }
   tail -n 2 "$dir.log" | head -n 1'
 $BIN np report $(for r in "${runs[@]}"; do set -- $r; echo "$OUT/$1-$2"; done) | tee "$OUT/table.md"
