@@ -7,7 +7,7 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy py
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
-.PHONY: deps data build release test demo bench bench-core bench-np experiments-np clean
+.PHONY: deps data build release test demo bench bench-core bench-np experiments-np figures-np clean
 
 # Installs the Debian packages Penumbra links against (libtorch, OpenBLAS) and the PyTorch
 # reference used by the benchmarks, when any is missing.
@@ -96,3 +96,7 @@ data:
 		mv "$(DATA_DIR)/mnist_5k.csv.gz.part" "$(DATA_DIR)/mnist_5k.csv.gz"; \
 		status=$$?; rm -rf "$$tmp"; exit $$status; \
 	fi
+
+# NP against the three attention kinds on the ANP paper's 1-D setting (predictions.png each).
+figures-np: release
+	scripts/figures-np-deepmind.sh
