@@ -312,6 +312,7 @@ pt_tensor pt_one_hot(pt_tensor indices, int64_t classes) { PT_TENSOR(at::one_hot
 
 pt_tensor pt_matmul(pt_tensor a, pt_tensor b) { PT_TENSOR(at::matmul(ref(a), ref(b))) }
 pt_tensor pt_bmm(pt_tensor a, pt_tensor b) { PT_TENSOR(at::bmm(ref(a), ref(b))) }
+pt_tensor pt_cdist(pt_tensor a, pt_tensor b, double p) { PT_TENSOR(at::cdist(ref(a), ref(b), p)) }
 pt_tensor pt_einsum(const char *equation, const pt_tensor *ts, int n) {
   PT_TENSOR(at::einsum(equation, ctorch::list(ts, n)))
 }

@@ -30,7 +30,7 @@ final class CrossAttention: Module {
     let k = positionEncoder(keys)
     switch kind {
     case .laplace:
-      let distances = (q.unsqueeze(2) - k.unsqueeze(1)).abs().sum(-1)  // [B, Nt, Nc]
+      let distances = q.pairwiseDistances(k, p: 1)  // ‖q − k‖₁: [B, Nt, Nc]
       return maskedSoftmax(-distances / laplaceScale, keyMask: keyMask).matmul(values)
     case .dot:
       let logits = q.matmul(k.mT) / Double(q.size(-1)).squareRoot()

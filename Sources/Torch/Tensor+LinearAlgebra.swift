@@ -53,6 +53,12 @@ extension Tensor {
     }
   }
 
+  /// p-norm distances between the rows of self [B, P, M] and `other` [B, R, M]: [B, P, R],
+  /// without materialising the [B, P, R, M] differences.
+  public func pairwiseDistances(_ other: Tensor, p: Double = 2) -> Tensor {
+    withExtendedLifetime((self, other)) { wrap(pt_cdist(handle, other.handle, p)) }
+  }
+
   /// Einstein summation, e.g. `Tensor.einsum("bij,bjk->bik", a, b)`.
   public static func einsum(_ equation: String, _ operands: Tensor...) -> Tensor {
     withHandles(operands) { handles in wrap(pt_einsum(equation, handles, Int32(handles.count))) }

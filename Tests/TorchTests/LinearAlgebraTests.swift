@@ -96,3 +96,19 @@ private let solution: [Double] = [
 
 /// Helper that avoids shadowing by the local `values` binding above.
 private func Torch_values(_ t: Tensor) -> [Double] { t.toArray(Double.self) }
+
+/// cdist-based L1 and L2 distances and their gradients equal the explicit difference formulas.
+@Test func pairwiseDistancesMatchExplicitDifferences() {
+  Torch.manualSeed(3)
+  let a = Tensor.randn([2, 4, 3], dtype: .float64).requiringGrad()
+  let b = Tensor.randn([2, 5, 3], dtype: .float64)
+  for p in [1.0, 2.0] {
+    let difference = a.unsqueeze(2) - b.unsqueeze(1)
+    let explicit = p == 1 ? difference.abs().sum(-1) : difference.square().sum(-1).sqrt()
+    let fast = a.pairwiseDistances(b, p: p)
+    #expect((fast - explicit).abs().max().item() < 1e-12)
+    let g1 = grad(of: fast.sum(), wrt: a)
+    let g2 = grad(of: explicit.sum(), wrt: a)
+    #expect((g1 - g2).abs().max().item() < 1e-10)
+  }
+}

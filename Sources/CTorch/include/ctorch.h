@@ -179,6 +179,8 @@ pt_tensor pt_one_hot(pt_tensor indices, int64_t classes);
 
 pt_tensor pt_matmul(pt_tensor a, pt_tensor b);
 pt_tensor pt_bmm(pt_tensor a, pt_tensor b);
+/// p-norm distances between the rows of a [B, P, M] and b [B, R, M]: [B, P, R].
+pt_tensor pt_cdist(pt_tensor a, pt_tensor b, double p);
 pt_tensor pt_einsum(const char *equation, const pt_tensor *tensors, int n);
 pt_tensor pt_cholesky(pt_tensor a, int upper);
 pt_tensor pt_cholesky_solve(pt_tensor b, pt_tensor factor, int upper);
