@@ -20,20 +20,22 @@ public struct GaussianProcess {
 
   /// The noisy training covariance with padded points decoupled: [B, N, N].
   func trainingCovariance(_ x: Tensor, mask: Tensor?) -> Tensor {
-    let n = x.size(1)
-    let identity = Tensor.eye(n, dtype: .float64).unsqueeze(0)
-    var k = kernel(x, x) + identity * (noiseVariance + jitter)
-    if let mask {
-      let keep = mask.unsqueeze(-1) * mask.unsqueeze(1)  // 1 where both points are real
-      k = k * keep + identity * (1 - mask).unsqueeze(-1)
-    }
-    return k
+    let identity = Tensor.eye(x.size(1), dtype: .float64).unsqueeze(0)
+    return GaussianProcess.decoupled(kernel(x, x) + identity * (noiseVariance + jitter), mask: mask)
   }
 
-  /// Posterior mean and variance of f (without noise) at `query` [B, M, D] given the context.
-  public func posterior(x: Tensor, y: Tensor, mask: Tensor? = nil, query: Tensor) -> (mean: Tensor, variance: Tensor) {
-    let (x, y, query) = (x.to(.float64), y.to(.float64), query.to(.float64))
-    let mask = mask?.to(.float64)
+  /// A training covariance whose padded points (mask 0) get identity rows and columns, so
+  /// they neither inform nor perturb the real points and add log 1 = 0 to the determinant.
+  static func decoupled(_ covariance: Tensor, mask: Tensor?) -> Tensor {
+    guard let mask else { return covariance }
+    let identity = Tensor.eye(covariance.size(-1), dtype: .float64).unsqueeze(0)
+    let keep = mask.unsqueeze(-1) * mask.unsqueeze(1)  // 1 where both points are real
+    return covariance * keep + identity * (1 - mask).unsqueeze(-1)
+  }
+
+  /// The posterior mean [B, M, 1] at `query` and L⁻¹K(x, query) [B, N, M], with L the training
+  /// covariance's Cholesky factor: what the posterior's moments and draws are built from.
+  func conditioned(x: Tensor, y: Tensor, mask: Tensor?, query: Tensor) -> (mean: Tensor, whitenedCross: Tensor) {
     let factor = trainingCovariance(x, mask: mask).cholesky()
     var cross = kernel(x, query)  // [B, N, M]
     var targets = y
@@ -41,9 +43,14 @@ public struct GaussianProcess {
       cross = cross * mask.unsqueeze(-1)
       targets = targets * mask.unsqueeze(-1)
     }
-    let alpha = targets.choleskySolve(factor: factor)  // K⁻¹ y
-    let mean = cross.mT.matmul(alpha)  // [B, M, 1]
-    let v = factor.solveTriangular(cross, upper: false)  // L⁻¹ K*
+    let mean = cross.mT.matmul(targets.choleskySolve(factor: factor))  // K*ᵀ K⁻¹ y
+    return (mean, factor.solveTriangular(cross, upper: false))
+  }
+
+  /// Posterior mean and variance of f (without noise) at `query` [B, M, D] given the context.
+  public func posterior(x: Tensor, y: Tensor, mask: Tensor? = nil, query: Tensor) -> (mean: Tensor, variance: Tensor) {
+    let query = query.to(.float64)
+    let (mean, v) = conditioned(x: x.to(.float64), y: y.to(.float64), mask: mask?.to(.float64), query: query)
     let prior = Tensor.full([query.size(0), query.size(1)], kernel.scale * kernel.scale, dtype: .float64)
     let variance = (prior - v.square().sum(1)).clamp(min: 0)
     return (mean, variance.unsqueeze(-1))
@@ -74,14 +81,10 @@ public struct GaussianProcess {
   ) -> Tensor {
     let n = x.size(1)
     let identity = Tensor.eye(n, dtype: .float64).unsqueeze(0)
-    var k = Kernel.covariance(family, x, x, lengthscale: lengthscale, scale: scale, period: period)
+    let k = Kernel.covariance(family, x, x, lengthscale: lengthscale, scale: scale, period: period)
       + identity * (noiseVariance + jitter)
-    var targets = y
-    if let mask {
-      k = k * (mask.unsqueeze(-1) * mask.unsqueeze(1)) + identity * (1 - mask).unsqueeze(-1)
-      targets = y * mask.unsqueeze(-1)
-    }
-    let factor = k.cholesky()
+    let targets = mask.map { y * $0.unsqueeze(-1) } ?? y
+    let factor = decoupled(k, mask: mask).cholesky()
     let whitened = factor.solveTriangular(targets, upper: false)  // L⁻¹ y
     let logDeterminant = 2 * factor.diagonal().log().sum(-1)  // padded diagonals are 1: log 1 = 0
     let count = mask?.sum(1) ?? Tensor.full([x.size(0)], Double(n), dtype: .float64)
@@ -90,17 +93,9 @@ public struct GaussianProcess {
 
   /// `count` joint draws of the posterior of f at `query` [B, M, D]: [count, B, M].
   public func posteriorSamples(x: Tensor, y: Tensor, mask: Tensor? = nil, query: Tensor, count: Int) -> Tensor {
-    let (x, y, query) = (x.to(.float64), y.to(.float64), query.to(.float64))
-    let mask = mask?.to(.float64)
-    let factor = trainingCovariance(x, mask: mask).cholesky()
-    var cross = kernel(x, query)
-    var targets = y
-    if let mask {
-      cross = cross * mask.unsqueeze(-1)
-      targets = targets * mask.unsqueeze(-1)
-    }
-    let mean = cross.mT.matmul(targets.choleskySolve(factor: factor)).squeeze(-1)  // [B, M]
-    let v = factor.solveTriangular(cross, upper: false)
+    let query = query.to(.float64)
+    let (conditionedMean, v) = conditioned(x: x.to(.float64), y: y.to(.float64), mask: mask?.to(.float64), query: query)
+    let mean = conditionedMean.squeeze(-1)  // [B, M]
     let m = query.size(1)
     let covariance = kernel(query, query) - v.mT.matmul(v) + Tensor.eye(m, dtype: .float64) * 1e-6
     let root = covariance.cholesky()  // [B, M, M]

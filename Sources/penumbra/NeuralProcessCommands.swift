@@ -27,11 +27,8 @@ struct NeuralProcessRun: Codable, Equatable {
     GPCurveSampler(protocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters)
   }
 
-  var json: String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = .sortedKeys
-    return String(decoding: try! encoder.encode(self), as: UTF8.self)
-  }
+  /// The run as one line of JSON with sorted keys, so equal runs compare equal as text.
+  var json: String { jsonLine(self) }
 
   /// The run and trained model saved at `path` (a run folder or its model.safetensors).
   static func load(_ path: String) throws -> (NeuralProcessRun, NeuralProcess, CheckpointInfo) {
