@@ -22,6 +22,8 @@ struct NeuralProcessRun: Codable, Equatable {
   var randomHyperparameters: Bool
   var batchSize: Int
   var learningRate: Double
+  /// The learning rate falls exponentially by this factor over the run (nil: constant).
+  var learningRateDecay: Double?
 
   var sampler: GPCurveSampler {
     GPCurveSampler(protocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters)
@@ -86,6 +88,7 @@ extension NeuralProcessCommand {
     @Flag(help: "Continue from out/model.safetensors when it exists.") var resume = false
     @Option(help: "Tasks per batch.") var batchSize = 16
     @Option(help: "Adam learning rate.") var learningRate = 1e-4
+    @Option(help: "Divide the learning rate by this factor, exponentially, over the run (NPF: 10).") var learningRateDecay = 1.0
     @Option(help: "Hidden and latent size.") var hidden = 128
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 1000
     @Option(help: "Test tasks scored after training.") var evaluationTasks = 1000
@@ -94,6 +97,9 @@ extension NeuralProcessCommand {
     func validate() throws {
       guard steps > 0, batchSize > 0, learningRate > 0, hidden > 0, checkpointEvery > 0, evaluationTasks > 0 else {
         throw ValidationError("--steps, --batch-size, --learning-rate, --hidden, --checkpoint-every and --evaluation-tasks must be positive")
+      }
+      guard learningRateDecay >= 1 else {
+        throw ValidationError("--learning-rate-decay must be at least 1 (1 keeps the rate constant); got \(learningRateDecay)")
       }
       if hidden % 8 != 0 && model.usesCrossAttention && attention == .multihead {
         throw ValidationError("--hidden must be a multiple of 8 for multihead attention (8 heads)")
@@ -107,7 +113,7 @@ extension NeuralProcessCommand {
       let run = NeuralProcessRun(
         model: NeuralProcessConfiguration(kind: model, attention: attention, hiddenSize: hidden, latentSize: hidden),
         curveProtocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters,
-        batchSize: batchSize, learningRate: learningRate)
+        batchSize: batchSize, learningRate: learningRate, learningRateDecay: learningRateDecay == 1 ? nil : learningRateDecay)
       Torch.manualSeed(seed)
       let network = NeuralProcess(run.model)
       let optimizer = Adam(network.parameters(), learningRate: learningRate)
@@ -115,7 +121,8 @@ extension NeuralProcessCommand {
       let name = model.usesCrossAttention ? "\(model.rawValue)-\(attention.rawValue)" : model.rawValue
       let loop = TrainingLoop(
         steps: steps, seed: seed, checkpoint: folder.appendingPathComponent("model.safetensors"),
-        checkpointEvery: checkpointEvery, config: run.json, label: name)
+        checkpointEvery: checkpointEvery, config: run.json, label: name,
+        schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
       let summary = try loop.run(model: network, optimizer: optimizer, resume: resume) { _ in
         let batch = sampler.sample(batchSize: batchSize).float32()
         return network.loss(context: batch.context, target: batch.target).loss

@@ -90,6 +90,14 @@ struct OptimizerTests {
     }
   }
 
+  @Test func exponentialDecayReachesItsFinalFactorAndStays() {
+    let schedule = LearningRateSchedule.exponential(totalSteps: 100, finalFactor: 0.1)
+    #expect(schedule.factor(at: 0) == 1)
+    #expect(abs(schedule.factor(at: 50) - 0.1.squareRoot()) < 1e-12)
+    #expect(abs(schedule.factor(at: 100) - 0.1) < 1e-12)
+    #expect(abs(schedule.factor(at: 500) - 0.1) < 1e-12)
+  }
+
   @Test func clipGradNormMatchesTorch() {
     let w = Tensor(Self.reference.w0, shape: [3, 2], dtype: .float64).requiringGrad()
     let b = Tensor(Self.reference.b0, shape: [2], dtype: .float64).requiringGrad()

@@ -8,6 +8,9 @@ public enum LearningRateSchedule: Sendable {
   case multiStep(milestones: [Int], gamma: Double)
   /// Cosine from 1 down to `minimumFactor` over `totalSteps` (CosineAnnealingLR).
   case cosine(totalSteps: Int, minimumFactor: Double = 0)
+  /// Smooth exponential decay from 1 to `finalFactor` over `totalSteps`, then constant
+  /// (the Neural Process Family's `decay_lr`: ExponentialLR reaching 1/decay at the end).
+  case exponential(totalSteps: Int, finalFactor: Double)
   /// Linear ramp from `startFactor` to 1 over `warmupSteps`, then `then`.
   indirect case linearWarmup(warmupSteps: Int, startFactor: Double = 0, then: LearningRateSchedule)
   case constant
@@ -22,6 +25,8 @@ public enum LearningRateSchedule: Sendable {
     case .cosine(let total, let minimum):
       let progress = Double(Swift.min(step, total)) / Double(Swift.max(total, 1))
       return minimum + (1 - minimum) * (1 + cos(Double.pi * progress)) / 2
+    case .exponential(let total, let final):
+      return pow(final, Double(Swift.min(step, total)) / Double(Swift.max(total, 1)))
     case .linearWarmup(let warmup, let start, let then):
       if step < warmup { return start + (1 - start) * Double(step) / Double(warmup) }
       return then.factor(at: step - warmup)

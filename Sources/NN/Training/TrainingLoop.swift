@@ -42,14 +42,18 @@ public struct TrainingLoop {
   /// Saved in the checkpoint; a resumed run must have the same.
   public var config: String
   public var label: String
+  /// Applied before every optimizer step, so a resumed run continues the same curve.
+  public var schedule: LearningRateSchedule
 
-  public init(steps: Int, seed: UInt64, checkpoint: URL, checkpointEvery: Int = 1000, config: String, label: String = "train") {
+  public init(steps: Int, seed: UInt64, checkpoint: URL, checkpointEvery: Int = 1000, config: String, label: String = "train",
+              schedule: LearningRateSchedule = .constant) {
     self.steps = steps
     self.seed = seed
     self.checkpoint = checkpoint
     self.checkpointEvery = checkpointEvery
     self.config = config
     self.label = label
+    self.schedule = schedule
   }
 
   /// Trains `model` with `optimizer`; `loss(step)` builds the loss of one step (1-based).
@@ -83,6 +87,7 @@ public struct TrainingLoop {
         throw TrainingError.diverged(step: step, loss: finalLoss, checkpoint: checkpoint, lastGoodStep: lastGood)
       }
       value.backward()
+      schedule.apply(to: optimizer, step: step - 1)
       optimizer.step()
       progress.update(step: step, loss: finalLoss)
       if step % checkpointEvery == 0 || step == steps || InterruptFlag.isSet {
