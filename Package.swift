@@ -48,12 +48,12 @@ let package = Package(
     .target(name: "Datasets", dependencies: ["Torch", "GaussianProcesses"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "GaussianProcesses"]),
     // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
-    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "Plots"]),
+    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "Plots", "ImageData"]),
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses"]),
     .executableTarget(
       name: "penumbra",
       dependencies: [
-        "Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots",
+        "Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots", "ImageData",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

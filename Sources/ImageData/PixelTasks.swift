@@ -14,6 +14,8 @@ public enum ContextSelection: Sendable, Equatable {
   case topHalf
   /// The left ⌊W/2⌋ columns.
   case leftHalf
+  /// Every pixel (the "all pixels" row of the completion figure; super-resolution input).
+  case all
 }
 
 /// How pixel intensities in [0, 1] become regression targets.
@@ -57,11 +59,10 @@ public struct PixelTaskBatch {
   }
 
   /// The images as the model sees them: context pixels keep their intensity (in [0, 1]), the
-  /// rest show `fill`; [B, C, H, W]. For figures.
+  /// rest show `fill` (NaN draws them as unobserved in a figure); [B, C, H, W].
   public func contextImages(fill: Double = 0) -> Tensor {
     let images = PixelGrid.images(fromPixels: target.y, height: height, width: width, scale: scale)
-    let visible = contextVisibility
-    return images * visible + (1 - visible) * fill
+    return images.maskedFill(contextVisibility .== 0, fill)
   }
 }
 
@@ -121,11 +122,13 @@ extension PixelTaskBatch {
     let counts: [Int]
     let indices: Tensor  // [B, K] pixel indices
     switch selection {
-    case .topHalf, .leftHalf:
+    case .topHalf, .leftHalf, .all:
       let chosen =
-        selection == .topHalf
-        ? Array(0..<(h / 2) * w)
-        : (0..<h).flatMap { row in (0..<(w / 2)).map { row * w + $0 } }
+        switch selection {
+        case .topHalf: Array(0..<(h / 2) * w)
+        case .leftHalf: (0..<h).flatMap { row in (0..<(w / 2)).map { row * w + $0 } }
+        default: Array(0..<p)
+        }
       counts = Array(repeating: chosen.count, count: b)
       indices = Tensor(chosen).unsqueeze(0).expand([b, chosen.count]).contiguous()
     case .fixedCount, .randomCount, .randomFraction:
@@ -153,7 +156,7 @@ extension PixelTaskBatch {
       precondition(f.lowerBound >= 0 && f.upperBound <= 1, "context fractions must lie in [0, 1], got \(f)")
       let low = max(1, Int((f.lowerBound * Double(pixels)).rounded(.up)))
       range = low...max(low, Int((f.upperBound * Double(pixels)).rounded(.down)))
-    case .topHalf, .leftHalf: preconditionFailure("structured selections have fixed counts")
+    case .topHalf, .leftHalf, .all: preconditionFailure("structured selections have fixed counts")
     }
     precondition(range.lowerBound >= 0 && range.upperBound <= pixels, "context counts \(range) must lie in 0...\(pixels)")
     if range.lowerBound == range.upperBound { return Array(repeating: range.lowerBound, count: batch) }

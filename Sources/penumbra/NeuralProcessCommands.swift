@@ -24,6 +24,8 @@ struct NeuralProcessRun: Codable, Equatable {
   var learningRate: Double
   /// The learning rate falls exponentially by this factor over the run (nil: constant).
   var learningRateDecay: Double?
+  /// Image completion on this data set instead of curves (nil: curves).
+  var images: ImageSource?
 
   var sampler: GPCurveSampler {
     GPCurveSampler(protocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters)
@@ -93,6 +95,8 @@ extension NeuralProcessCommand {
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 1000
     @Option(help: "Test tasks scored after training.") var evaluationTasks = 1000
     @Option(help: "z samples for scoring latent models (default: 32 for np, 8 for anp).") var samples: Int?
+    @Option(help: "Train on image completion instead of curves: mnist or fashion-mnist.") var data: ImageSource?
+    @Option(help: "Stacked multihead self-attention layers over the context in both paths (images: 2).") var selfAttentionLayers = 0
 
     func validate() throws {
       guard steps > 0, batchSize > 0, learningRate > 0, hidden > 0, checkpointEvery > 0, evaluationTasks > 0 else {
@@ -110,8 +114,10 @@ extension NeuralProcessCommand {
       Torch.configureThreadsFromEnvironment()
       let folder = URL(fileURLWithPath: out, isDirectory: true)
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      if let data { return try trainOnImages(data, folder: folder) }
       let run = NeuralProcessRun(
-        model: NeuralProcessConfiguration(kind: model, attention: attention, hiddenSize: hidden, latentSize: hidden),
+        model: NeuralProcessConfiguration(
+          kind: model, attention: attention, hiddenSize: hidden, latentSize: hidden, selfAttentionLayers: selfAttentionLayers),
         curveProtocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters,
         batchSize: batchSize, learningRate: learningRate, learningRateDecay: learningRateDecay == 1 ? nil : learningRateDecay)
       Torch.manualSeed(seed)
@@ -160,7 +166,7 @@ extension NeuralProcessCommand {
 
   struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "eval", abstract: "Score a trained Neural Process and the GP oracle on test tasks.")
+      commandName: "eval", abstract: "Score a trained Neural Process (and the GP oracle, on curves) on test tasks.")
 
     @Option(help: "Run folder (or model.safetensors) written by `np train`.") var checkpoint: String
     @Option(name: .customLong("protocol"), help: "Protocol of the test tasks (default: the training one).") var curveProtocol: CurveProtocol?
@@ -170,10 +176,16 @@ extension NeuralProcessCommand {
     @Option(help: "z samples for latent models (default: 32 for np, 8 for anp).") var samples: Int?
     @Option(help: "Seed of the generated test tasks.") var seed: UInt64 = 2_024
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Image models: the test set (default: the training one), mnist or fashion-mnist.") var data: ImageSource?
+    @Option(help: "Image models: context pixels per image, a count or top-half, left-half, all.") var contextPoints: ContextPixels?
 
     func run() throws {
       Torch.configureThreadsFromEnvironment()
       let (run, model, _) = try NeuralProcessRun.load(checkpoint)
+      if let source = data ?? run.images {
+        guard run.images != nil else { throw UsageError("\(checkpoint) holds a curve model; --data needs a model trained with `np train --data`") }
+        return try evaluateImages(model, source: source)
+      }
       var sampler = run.sampler
       if let curveProtocol { sampler.curveProtocol = curveProtocol }
       if let kernel { sampler.kernel = kernel }
@@ -211,6 +223,7 @@ extension NeuralProcessCommand {
       Torch.configureThreadsFromEnvironment()
       let grid = try parseGrid(query)
       let (run, model, _) = try NeuralProcessRun.load(checkpoint)
+      guard run.images == nil else { throw UsageError("\(checkpoint) holds an image model; `np predict` takes 1-D curve models") }
       let points = try PointsCSV.read(URL(fileURLWithPath: context))
       let scale = run.sampler.xScale
       let contextSet = PointSet(
