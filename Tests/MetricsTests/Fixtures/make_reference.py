@@ -104,6 +104,11 @@ edge_rows = [
 ]
 calibration.append(calibration_case("bin_edges_and_ties", edge_rows, [0, 0, 0, 0, 1, 1, 0, 2]))
 
+# Confidences exactly equal to np.linspace's bin edges, which (lo, hi] puts in the lower bin.
+on_edges = np.linspace(0, 1, BINS + 1)[8:]
+edge_probs = np.stack([on_edges, 1 - on_edges], axis=1)
+calibration.append(calibration_case("on_linspace_edges", edge_probs, [0, 1, 0, 0, 1, 0, 0, 0]))
+
 binary = softmax(rng.normal(size=(64, 2)) * 3.0)
 calibration.append(calibration_case("binary_64", binary, rng.integers(0, 2, size=64)))
 
