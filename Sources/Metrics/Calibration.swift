@@ -5,7 +5,7 @@ import Foundation
 // `labels[i]` its true class index. The predicted class is the first maximum of the row (as
 // numpy's argmax), and the confidence is that maximum.
 
-/// Fraction of samples whose first most probable class is the label.
+/// Fraction of rows (one class distribution per sample) whose first most probable class is the label.
 public func accuracy(probabilities: [[Double]], labels: [Int]) -> Double {
   checkClassification(probabilities, labels)
   let hits = zip(probabilities, labels).filter { predictedClass($0) == $1 }.count
@@ -126,7 +126,8 @@ func predictedClass(_ row: [Double]) -> Int {
 
 func checkClassification(_ probabilities: [[Double]], _ labels: [Int]) {
   precondition(!labels.isEmpty, "no samples")
-  precondition(probabilities.count == labels.count, "\(probabilities.count) probability rows for \(labels.count) labels")
+  precondition(
+    probabilities.count == labels.count, "\(probabilities.count) probability rows for \(labels.count) labels")
   let classes = probabilities[0].count
   precondition(classes > 0 && probabilities.allSatisfy { $0.count == classes }, "probability rows differ in length")
   precondition(labels.allSatisfy { (0..<classes).contains($0) }, "a label is outside 0..<\(classes)")

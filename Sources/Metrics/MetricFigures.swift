@@ -3,7 +3,7 @@ import Plots
 
 extension Axes {
   /// Draws a reliability diagram: accuracy bars per non-empty bin, the gap to mean confidence, and the diagonal.
-  public func reliability(_ diagram: ReliabilityDiagram, color: Color = .blue) {
+  public func reliabilityDiagram(_ diagram: ReliabilityDiagram, color: Color = .blue) {
     let filled = diagram.bins.filter { $0.count > 0 }
     let width = diagram.bins.first.map { $0.upper - $0.lower } ?? 1
     let centers = filled.map { ($0.lower + $0.upper) / 2 }
@@ -39,7 +39,7 @@ public func reliabilityFigure(_ diagram: ReliabilityDiagram, title: String? = ni
 {
   let figure = Figure(width: width, height: height)
   let axes = figure.axes()
-  axes.reliability(diagram)
+  axes.reliabilityDiagram(diagram)
   let ece = "ECE = " + String(format: "%.4f", diagram.expectedCalibrationError)
   axes.title = title.map { "\($0) (\(ece))" } ?? ece
   return figure

@@ -20,7 +20,7 @@ import Testing
         expectClose(bin.confidence, c.binConfidence[b], "\(c.name) bin \(b) confidence")
       }
       let scores = ClassificationScores(probabilities: p, labels: y)
-      #expect(scores.ece == diagram.expectedCalibrationError && scores.nll == negativeLogLikelihood(probabilities: p, labels: y))
+      #expect(scores.ece == diagram.expectedCalibrationError && scores.brier == brierScore(probabilities: p, labels: y))
     }
   }
 
@@ -28,7 +28,8 @@ import Testing
     // Argmax ties go to the first class, as numpy's argmax.
     #expect(accuracy(probabilities: [[0.5, 0.5], [0.3, 0.7]], labels: [0, 1]) == 1)
     #expect(accuracy(probabilities: [[0.5, 0.5], [0.3, 0.7]], labels: [1, 0]) == 0)
-    expectClose(negativeLogLikelihood(probabilities: [[0.5, 0.5], [0.25, 0.75]], labels: [0, 1]), (log(2) + log(4.0 / 3)) / 2, "nll")
+    let nll = negativeLogLikelihood(probabilities: [[0.5, 0.5], [0.25, 0.75]], labels: [0, 1])
+    expectClose(nll, (log(2) + log(4.0 / 3)) / 2, "nll")
     // A zero probability on the label is clipped to ε, as scikit-learn does.
     expectClose(negativeLogLikelihood(probabilities: [[0, 1]], labels: [0]), -log(Double.ulpOfOne), "clipped nll")
     #expect(brierScore(probabilities: [[1, 0, 0]], labels: [0]) == 0)
@@ -37,7 +38,8 @@ import Testing
 
   @Test func perfectlyCalibratedToyHasZeroECE() {
     // Confidence 0.8 on ten samples, eight of them right; confidence 0.6 on five, three right.
-    let probabilities = [[Double]](repeating: [0.8, 0.2], count: 10) + [[Double]](repeating: [0.4, 0.6], count: 5)
+    let probabilities =
+      [[Double]](repeating: [0.8, 0.2], count: 10) + [[Double]](repeating: [0.4, 0.6], count: 5)
     let labels = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1] + [1, 1, 1, 0, 0]
     expectClose(expectedCalibrationError(probabilities: probabilities, labels: labels), 0, tolerance: 1e-12, "ece")
   }

@@ -16,13 +16,17 @@ import Testing
       expectClose(s.tnr95, c.tnr95, "\(c.name) tnr95")
       expectClose(s.detectionAccuracy, c.detectionAccuracy, "\(c.name) detection accuracy")
       // The free functions agree with the struct.
-      expectClose(auroc(inDistributionConfidence: c.in, outOfDistributionConfidence: c.out), c.auroc, "\(c.name) auroc()")
-      expectClose(auprIn(inDistributionConfidence: c.in, outOfDistributionConfidence: c.out), c.auprIn, "\(c.name) auprIn()")
-      expectClose(auprOut(inDistributionConfidence: c.in, outOfDistributionConfidence: c.out), c.auprOut, "\(c.name) auprOut()")
-      expectClose(fprAt95TPR(inDistributionConfidence: c.in, outOfDistributionConfidence: c.out), c.fpr95, "\(c.name) fprAt95TPR()")
-      expectClose(
-        detectionAccuracy(inDistributionConfidence: c.in, outOfDistributionConfidence: c.out), c.detectionAccuracy,
-        "\(c.name) detectionAccuracy()")
+      let free: [(String, ([Double], [Double]) -> Double, Double)] = [
+        ("auroc()", { auroc(inDistributionConfidence: $0, outOfDistributionConfidence: $1) }, c.auroc),
+        ("auprIn()", { auprIn(inDistributionConfidence: $0, outOfDistributionConfidence: $1) }, c.auprIn),
+        ("auprOut()", { auprOut(inDistributionConfidence: $0, outOfDistributionConfidence: $1) }, c.auprOut),
+        ("fprAt95TPR()", { fprAt95TPR(inDistributionConfidence: $0, outOfDistributionConfidence: $1) }, c.fpr95),
+        (
+          "detectionAccuracy()", { detectionAccuracy(inDistributionConfidence: $0, outOfDistributionConfidence: $1) },
+          c.detectionAccuracy
+        ),
+      ]
+      for (name, metric, expected) in free { expectClose(metric(c.in, c.out), expected, "\(c.name) \(name)") }
     }
   }
 
@@ -33,7 +37,8 @@ import Testing
     // Pairs: 0.9>0.5, 0.9>0.1, 0.5=0.5 (half), 0.5>0.1.
     #expect(auroc(inDistributionConfidence: [0.9, 0.5], outOfDistributionConfidence: [0.5, 0.1]) == 3.5 / 4)
     // Precision 1 at recall 1/2, then 2/3 at recall 1 (0.5 is accepted for both sets at once).
-    expectClose(auprIn(inDistributionConfidence: [0.9, 0.5], outOfDistributionConfidence: [0.5, 0.1]), 0.5 + 0.5 * 2 / 3, "AP")
+    let ap = auprIn(inDistributionConfidence: [0.9, 0.5], outOfDistributionConfidence: [0.5, 0.1])
+    expectClose(ap, 0.5 + 0.5 * 2 / 3, "AP")
   }
 
   @Test func handComputedFPR95AndDetectionAccuracy() {
