@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "Torch", targets: ["Torch"]),
     .library(name: "NN", targets: ["NN"]),
     .library(name: "Plots", targets: ["Plots"]),
+    .library(name: "Metrics", targets: ["Metrics"]),
     .library(name: "NeuralProcesses", targets: ["NeuralProcesses"]),
     .library(name: "ImageData", targets: ["ImageData"]),
     .executable(name: "penumbra", targets: ["penumbra"]),
@@ -69,6 +70,10 @@ let package = Package(
     // Figures: PNG encoding, raster drawing and plot layout; depends only on Foundation.
     .target(name: "Plots"),
     .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+    // Calibration (accuracy, NLL, Brier, ECE) and OoD-detection scores (AUROC, AUPR, FPR95) on
+    // plain Swift arrays, with reliability and score-histogram figures.
+    .target(name: "Metrics", dependencies: ["Plots"]),
+    .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Plots"], resources: [.copy("Fixtures")]),
     // Image data sets (Fashion-MNIST, MNIST 5k) and the ANP paper's pixel-regression tasks;
     // gzip reuses Plots' DEFLATE decoder.
     .target(name: "ImageData", dependencies: ["Torch", "Plots", "Datasets"]),
