@@ -1,0 +1,107 @@
+import Datasets
+import Foundation
+import NN
+import Testing
+import Torch
+import Uncertainty
+
+/// Serialized: the tests seed libtorch's global generator.
+@Suite(.serialized) struct DUQTests {
+  /// A float64 DUQ head small enough for finite differences; tanh so every second derivative
+  /// the penalty's gradient goes through is non-zero.
+  static func tinyModel() -> DUQ<MLP> {
+    Torch.manualSeed(3)
+    let configuration = DUQConfiguration(
+      featureSize: 3, embeddingSize: 2, classes: 2, lengthScale: 1, gamma: 0.9, gradientPenaltyWeight: 1,
+      initialCount: 1, weightStd: 0.5)
+    let model = DUQ(features: MLP([2, 4, 3], activation: .tanh), configuration: configuration)
+    model.to(.float64)
+    return model
+  }
+
+  @Test func gradientPenaltyGradientMatchesFiniteDifferences() throws {
+    let model = Self.tinyModel()
+    let x = Tensor.randn([5, 2], dtype: .float64)
+    model.zeroGrad()
+    model.gradientPenalty(at: x).backward()
+    let h = 1e-6
+    for (name, parameter) in model.namedParameters() where ["weight", "features.layers.0.weight"].contains(name) {
+      let analytic = try #require(parameter.grad).toArray(Double.self)
+      #expect(analytic.map(abs).max()! > 1e-3, "\(name): the penalty should depend on it")
+      let values = parameter.toArray(Double.self)
+      for i in values.indices {
+        func penalty(_ offset: Double) -> Double {
+          var shifted = values
+          shifted[i] += offset
+          withNoGrad { parameter.copy_(Tensor(shifted, shape: parameter.shape, dtype: .float64)) }
+          return model.gradientPenalty(at: x).item()
+        }
+        let numeric = (penalty(h) - penalty(-h)) / (2 * h)
+        #expect(abs(numeric - analytic[i]) < 1e-6 + 1e-5 * abs(numeric), "\(name)[\(i)]: \(analytic[i]) vs \(numeric)")
+      }
+      withNoGrad { parameter.copy_(Tensor(values, shape: parameter.shape, dtype: .float64)) }
+    }
+  }
+
+  /// A head whose embedding of class c is x_c (identity features, W_c = e_cᵀ), with counts
+  /// N = [4, 2] and sums m = [[10, 6]], so centroids start at [2.5, 3].
+  static func handModel(gamma: Double) -> DUQ<ActivationLayer> {
+    let configuration = DUQConfiguration(
+      featureSize: 2, embeddingSize: 1, classes: 2, lengthScale: 1, gamma: gamma, gradientPenaltyWeight: 1,
+      initialCount: 1, weightStd: 1)
+    let model = DUQ(features: ActivationLayer(.identity), configuration: configuration)
+    withNoGrad {
+      model.weight.copy_(Tensor([1, 0, 0, 1] as [Float], shape: [1, 2, 2]))
+      model.classCounts.copy_(Tensor([4, 2] as [Float]))
+      model.embeddingSums.copy_(Tensor([10, 6] as [Float], shape: [1, 2]))
+    }
+    return model
+  }
+
+  @Test func centroidMovingAverageMatchesHandComputation() {
+    let model = Self.handModel(gamma: 0.5)
+    let x = Tensor([2, 4, 6, 8, 1, 3] as [Float], shape: [3, 2])
+    let oneHot = Tensor([1, 0, 1, 0, 0, 1] as [Float], shape: [3, 2])
+    model.updateCentroids(x, oneHot: oneHot)
+    // Class 0 holds x = (2, 4) and (6, 8), embedded as 2 and 6; class 1 holds (1, 3), embedded as 3.
+    // N = 0.5 · [4, 2] + 0.5 · [2, 1] = [3, 1.5]; m = 0.5 · [10, 6] + 0.5 · [2 + 6, 3] = [9, 4.5].
+    #expect(model.classCounts.toArray(Double.self) == [3, 1.5])
+    #expect(model.embeddingSums.toArray(Double.self) == [9, 4.5])
+    #expect(model.centroids.toArray(Double.self) == [3, 3])
+  }
+
+  @Test func kernelIsTheRBFOfTheDistanceToEachCentroid() {
+    let model = Self.handModel(gamma: 0.5)
+    // Embeddings (2.5, 5) against centroids (2.5, 3): K = [1, exp(−(5 − 3)² / 2)].
+    let values = model(Tensor([2.5, 5] as [Float], shape: [1, 2])).toArray(Double.self)
+    #expect(abs(values[0] - 1) < 1e-6)
+    #expect(abs(values[1] - Foundation.exp(-2)) < 1e-6)
+    let prediction = model.predict(Tensor([2.5, 5] as [Float], shape: [1, 2]))
+    #expect(prediction.classes.toArray(Int.self) == [0])
+    #expect(abs(prediction.certainty.item() - 1) < 1e-6)
+  }
+
+  @Test func learnsTwoMoonsAndIsUncertainFarFromThem() {
+    var experiment = TwoMoonsExperiment()
+    experiment.trainPoints = 1000
+    experiment.seed = 1
+    let train = experiment.trainingSet
+    let test = experiment.testSet
+    let far = Tensor([10, 10, -8, 6, 3, -9] as [Float], shape: [3, 2])
+
+    let untrained = experiment.makeDUQ()
+    let untrainedAccuracy = untrained.accuracy(test.points, labels: test.labels)
+    let untrainedGap = untrained.predict(train.points).certainty.mean().item() - untrained.predict(far).certainty.amax().item()
+
+    let model = experiment.makeDUQ()
+    experiment.trainDUQ(model, on: train, epochs: 15)
+    let accuracy = model.accuracy(test.points, labels: test.labels)
+    let onData = model.predict(train.points).certainty.mean().item()
+    let farAway = model.predict(far).certainty.amax().item()
+    print("untrained: accuracy \(untrainedAccuracy), certainty gap \(untrainedGap); trained: accuracy \(accuracy), certainty on data \(onData), far \(farAway)")
+    #expect(accuracy > 0.9)
+    // A gap, not just an order: an untrained head is near 0 everywhere.
+    #expect(farAway < onData - 0.5)
+  }
+
+}
