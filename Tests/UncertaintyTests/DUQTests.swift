@@ -103,5 +103,4 @@ import Uncertainty
     // A gap, not just an order: an untrained head is near 0 everywhere.
     #expect(farAway < onData - 0.5)
   }
-
 }
