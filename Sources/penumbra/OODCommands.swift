@@ -58,19 +58,26 @@ extension OODCommand {
         let (model, seconds) = experiment.train(method, on: train, epochs: epochs)
         let result = MoonsResult(
           method: method, model: model, epochs: epochs ?? experiment.defaultEpochs(method), seconds: seconds,
-          train: train, test: test, certainty: method == .duq ? "max_c K_c" : certainty.rawValue)
+          train: train, test: test, certainty: method == .duq ? "max K_c" : certainty.rawValue)
         results.append(result)
         print(result.summary)
         drawCertainty(
           of: model, over: .twoMoons, points: train.points, labels: train.labels, on: axes,
-          title: String(format: "%@: test accuracy %.1f%%", method.title, 100 * result.testAccuracy))
+          title: String(format: "%@, %@: test acc. %.1f%%", method.title, result.certainty, 100 * result.testAccuracy))
         // A colour bar on every panel keeps the panels the same size.
         axes.colorbar(colormap: .viridis, range: 0...1, label: "certainty")
       }
-      figure.title = "Certainty on two moons (\(certainty.rawValue) for softmax/ensemble, max_c K_c for DUQ)"
+      figure.title = title(methods)
       try writeJSON(MoonsMetrics(experiment: experiment, results: results), to: folder.appendingPathComponent("metrics.json"))
       try figure.write(to: folder.appendingPathComponent("uncertainty.png"))
       print("wrote \(folder.path)/{metrics.json, uncertainty.png}")
+    }
+
+    /// A figure title that fits above its panels (about 33 characters per 600-pixel panel).
+    func title(_ methods: [MoonsMethod]) -> String {
+      let duq = String(format: "gradient penalty %g, σ %g", gradientPenalty, lengthScale)
+      if methods.count > 1 { return "Certainty on two moons (DUQ: \(duq))" }
+      return methods[0] == .duq ? "DUQ, \(duq)" : "\(methods[0].title) on two moons"
     }
 
     /// The notebooks' settings with this command's overrides.
