@@ -25,7 +25,9 @@ import Uncertainty
     model.zeroGrad()
     model.gradientPenalty(at: x).backward()
     let h = 1e-6
-    for (name, parameter) in model.namedParameters() where ["weight", "features.layers.0.weight"].contains(name) {
+    let checked = model.namedParameters().filter { ["weight", "features.layers.0.weight"].contains($0.name) }
+    #expect(checked.count == 2)
+    for (name, parameter) in checked {
       let analytic = try #require(parameter.grad).toArray(Double.self)
       #expect(analytic.map(abs).max()! > 1e-3, "\(name): the penalty should depend on it")
       let values = parameter.toArray(Double.self)
@@ -56,6 +58,16 @@ import Uncertainty
       model.embeddingSums.copy_(Tensor([10, 6] as [Float], shape: [1, 2]))
     }
     return model
+  }
+
+  @Test func stateNamesFollowTheModuleConvention() {
+    let names = Self.tinyModel().stateDict().map(\.name)
+    // A module's own tensors come before its submodules', as `Module.stateDict` lists them.
+    #expect(names == [
+      "weight", "class_counts", "embedding_sums", "features.layers.0.weight", "features.layers.0.bias",
+      "features.layers.1.weight", "features.layers.1.bias",
+    ])
+    #expect(Self.tinyModel().namedBuffers().map(\.name) == ["class_counts", "embedding_sums"])
   }
 
   @Test func centroidMovingAverageMatchesHandComputation() {
