@@ -91,6 +91,7 @@ public struct TwoMoonsExperiment: Codable, Sendable {
   }
 
   /// Trains `model` with the notebook's SGD; returns seconds.
+  @discardableResult
   public func trainDUQ(_ model: DUQ<MLP>, on data: TwoMoons, epochs: Int) -> Double {
     let optimizer = sgd(model)
     Torch.manualSeed(seed &+ 1)
