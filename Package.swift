@@ -22,6 +22,7 @@ let package = Package(
     .library(name: "Metrics", targets: ["Metrics"]),
     .library(name: "NeuralProcesses", targets: ["NeuralProcesses"]),
     .library(name: "ImageData", targets: ["ImageData"]),
+    .library(name: "Uncertainty", targets: ["Uncertainty"]),
     .executable(name: "penumbra", targets: ["penumbra"]),
   ],
   dependencies: [
@@ -51,10 +52,13 @@ let package = Package(
     // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
     .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "Plots", "ImageData"]),
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses"]),
+    // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
+    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets", "Plots"]),
+    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Torch"]),
     .executableTarget(
       name: "penumbra",
       dependencies: [
-        "Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots", "ImageData",
+        "Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots", "ImageData", "Uncertainty", "Metrics",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
