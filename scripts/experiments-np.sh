@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 STEPS=${STEPS:-20000}
 JOBS=${JOBS:-2}
 OUT=out/experiments-np
+# One core per run: libtorch and OpenBLAS single-threaded, so parallel runs do not oversubscribe.
+export PENUMBRA_THREADS=1 PENUMBRA_BLAS_THREADS=1
 BIN=.build/release/penumbra
 mkdir -p "$OUT"
 runs=()
