@@ -15,7 +15,9 @@ extension GramDetector {
     /// Per layer: mean deviation on the validation data (nil until `calibrate`).
     public var normalizers: [Double]?
 
-    public init(powers: [Int], minimums: [Tensor], maximums: [Tensor], classCounts: [Int], normalizers: [Double]? = nil) {
+    public init(
+      powers: [Int], minimums: [Tensor], maximums: [Tensor], classCounts: [Int], normalizers: [Double]? = nil
+    ) {
       self.powers = powers
       self.minimums = minimums
       self.maximums = maximums
@@ -52,7 +54,9 @@ extension GramDetector {
       let minimums = try (0..<layerCount).map { try tensor("layers.\($0).minimums").to(.float64) }
       let maximums = try (0..<layerCount).map { try tensor("layers.\($0).maximums").to(.float64) }
       for (low, high) in zip(minimums, maximums)
-      where low.shape != high.shape || low.rank != 3 || low.shape[0] != classCounts.count || low.shape[1] != powers.count {
+      where low.shape != high.shape || low.shape.count != 3 || low.shape[0] != classCounts.count
+        || low.shape[1] != powers.count
+      {
         throw TorchError(
           "\(url.path): Gram bounds of shapes \(low.shape) and \(high.shape) do not match "
             + "\(classCounts.count) classes and \(powers.count) powers")

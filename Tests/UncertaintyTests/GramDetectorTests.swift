@@ -27,10 +27,16 @@ import Uncertainty
   }
 
   @Test func linearActivationsCountAsChannelsOnAOnePixelMap() {
-    // [B, D] is read as [B, D, 1], as the official reshape does: Gᵢⱼ = fᵢᵖfⱼᵖ, row sum fᵢᵖ Σⱼ fⱼᵖ.
+    // [B, D] is read as [B, D, 1], as the official reshape does: Gᵢⱼ = fᵢᵖfⱼᵖ, row sums fᵢᵖ Σⱼ fⱼᵖ.
     let f = Tensor([2, -1, 3] as [Double], shape: [1, 3], dtype: .float64)
     let g = GramDetector.gramFeatures(f, powers: [1, 2])
     expectClose(values(g), [2 * 4, -1 * 4, 3 * 4, (4 * 14.0).squareRoot(), 14.0.squareRoot(), (9 * 14.0).squareRoot()])
+  }
+
+  @Test func powersThatOverflowFloat32StayFinite() {
+    // 200²⁰ ≈ 1e46 exceeds float32's 3.4e38; in float64 the 10th root gives back 200² exactly.
+    let f = Tensor([200, -200] as [Float], shape: [1, 1, 2])
+    expectClose(values(GramDetector.gramFeatures(f, powers: [10])), [40000 * Foundation.pow(2, 0.1)])
   }
 
   @Test func deviationIsTheRelativeExcessOverTheBounds() {
@@ -92,7 +98,8 @@ import Uncertainty
     detector.calibrate(validationBatches: [validation])
 
     let inDistribution = values(detector.deviations(cluster(100, mean: 0)))
-    let outOfDistribution = values(detector.deviations(cluster(100, mean: 4)))
+    // A shift of 1.5 standard deviations on every pixel: far in input space, never seen in training.
+    let outOfDistribution = values(detector.deviations(cluster(100, mean: 1.5)))
     // AUROC as the fraction of (OoD, in-distribution) pairs ordered correctly, ties counting half.
     var correct = 0.0
     for o in outOfDistribution {
@@ -137,5 +144,12 @@ import Uncertainty
     #expect(restored.statistics?.classCounts == detector.statistics?.classCounts)
     let x = cluster(8, mean: 2)
     expectClose(values(restored.deviations(x)), values(detector.deviations(x)))
+  }
+
+  @Test func loadingRejectsFilesThatAreNotGramStatistics() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gram-\(UUID().uuidString).safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try SafeTensors.write([("powers", Tensor([1, 2]))], metadata: ["layers": "1"], to: url)
+    #expect(throws: TorchError.self) { try GramDetector.Statistics.load(from: url) }
   }
 }
