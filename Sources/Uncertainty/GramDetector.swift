@@ -13,10 +13,10 @@ import Torch
 /// by its mean on held-out in-distribution data. No OoD data is used for tuning.
 ///
 /// The Gram features are computed in float64: Fᵖ(Fᵖ)ᵀ grows like |F|²ᵖ, so with p = 10
-/// float32 (max 3.4e38) overflows to infinity once activations reach about 80, which ordinary
-/// unnormalised conv outputs do; float64 (max 1.8e308) holds |F| up to about 1e15.
+/// float32 (max 3.4e38) overflows to infinity for activations of about 80 (less once summed over
+/// a row), which unnormalised conv outputs reach; float64 (max 1.8e308) holds |F| to about 1e15.
 public final class GramDetector {
-  /// The powers p applied to the activations (the paper's default is 1...10).
+  /// The powers p applied to the activations (the official code uses 1...10).
   public let powers: [Int]
   /// Number of classes the network predicts; bounds are kept per predicted class.
   public let classCount: Int
