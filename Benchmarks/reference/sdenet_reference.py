@@ -6,7 +6,7 @@ folder; not copied here). Run with Debian's interpreter (it sees python3-torch):
     /usr/bin/python3 Benchmarks/reference/sdenet_reference.py PATH/TO/sdenet_mnist.py
 
 Builds SDENet_mnist(layer_depth=3, dim=8) from a fixed seed and writes
-Tests/UncertaintyTests/Fixtures/sdenet_reference.safetensors: its state dict (ConcatConv2d's
+Benchmarks/reference/sdenet_reference.safetensors (next to this script): its state dict (ConcatConv2d's
 `_layer` renamed `layer`, as Penumbra names it), a batch of inputs and labels, and, with
 sigma = 0 so a pass is deterministic, the logits and diffusion outputs before and after two
 steps of the training script's drift optimiser (SGD lr 0.1, momentum 0.9, weight decay 5e-4).
@@ -20,8 +20,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-OUT = ROOT / "Tests" / "UncertaintyTests" / "Fixtures" / "sdenet_reference.safetensors"
+OUT = pathlib.Path(__file__).resolve().with_suffix(".safetensors")
 
 spec = importlib.util.spec_from_file_location("sdenet_mnist", sys.argv[1])
 official = importlib.util.module_from_spec(spec)
@@ -52,6 +51,5 @@ for _ in range(2):
 with torch.no_grad():
     out["logits_after_two_steps"] = net(x)
 
-OUT.parent.mkdir(parents=True, exist_ok=True)
 save_file({k: v.contiguous() for k, v in out.items()}, str(OUT))
 print(f"wrote {OUT} ({len(state)} state tensors)")

@@ -29,11 +29,13 @@ import Uncertainty
     #expect((model.logits(x) - model.fcLayers(state)).abs().max().item() < 1e-5)
   }
 
-  /// The official model's weights, inputs and outputs, written by
-  /// Benchmarks/reference/sdenet_reference.py (dim 8, layer_depth 3, σ = 0).
+  /// The official model's weights, inputs and outputs, written next to the script that makes
+  /// them, Benchmarks/reference/sdenet_reference.py (dim 8, layer_depth 3, σ = 0); kept out of
+  /// the test folder so the target needs no resource declaration.
   static func reference() throws -> SafeTensorsFile {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .appendingPathComponent("Fixtures/sdenet_reference.safetensors")
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let url = root.appendingPathComponent("Benchmarks/reference/sdenet_reference.safetensors")
     return try SafeTensors.read(from: url)
   }
 
