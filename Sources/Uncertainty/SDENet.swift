@@ -11,7 +11,7 @@ import Torch
 /// (`SDENet_mnist(layer_depth=6, dim=64)`), except that ConcatConv2d's `_layer` is `layer`
 /// here (a leading underscore is dropped by Module's naming).
 public final class SDENet: Module, UncertaintyClassifier {
-  /// Two stride-2 convolutions: 28×28 to a `channels`×6×6 state x₀.
+  /// A 3×3 and two stride-2 convolutions: 28×28 images to a `channels`×6×6 state x₀.
   public let downsamplingLayers: Sequential
   /// f(t, x): the state's velocity.
   public let drift: SDENetDrift
@@ -26,6 +26,9 @@ public final class SDENet: Module, UncertaintyClassifier {
   /// Scale of the diffusion: 20 while training (`net.sigma = 20` in the training script "for
   /// stability"); the detection script reloads the model and so runs with the class default 500.
   public var sigma: Double
+  /// σ of the official detection runs: `test_detection.py` rebuilds the model, whose
+  /// constructor sets 500, and the state dict does not hold σ.
+  public static let detectionSigma = 500.0
   /// Stochastic passes averaged by `predict` (`--eva_iter`, 10 in `test_detection.py`).
   public var evaluationPasses: Int
 
@@ -113,7 +116,8 @@ public final class SDENet: Module, UncertaintyClassifier {
   }
 
   /// Most probable class under the mean softmax and its maximum probability: the confidence
-  /// score `test_detection.py` ranks in- against out-of-distribution inputs by.
+  /// score `test_detection.py` ranks in- against out-of-distribution inputs by (set `sigma` to
+  /// `SDENet.detectionSigma` to score as it does).
   public func predict(_ x: Tensor) -> Prediction {
     withNoGrad { predictive(probabilities(x), .maxProbability) }
   }
