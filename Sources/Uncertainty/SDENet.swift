@@ -222,7 +222,8 @@ public struct SDENetOptimizers {
       ParameterGroup($0.parameters(), learningRate: driftLearningRate, weightDecay: weightDecay)
     }
     drift = SGD(groups: driftGroups, momentum: momentum)
-    diffusion = SGD(model.diffusion.parameters(), learningRate: diffusionLearningRate, momentum: momentum, weightDecay: weightDecay)
+    diffusion = SGD(
+      model.diffusion.parameters(), learningRate: diffusionLearningRate, momentum: momentum, weightDecay: weightDecay)
   }
 
   /// Per-epoch learning-rate factors of `optimizer_F`: ×0.1 after epochs 10, 20 and 30 (the

@@ -66,13 +66,12 @@ import Uncertainty
     let analytic = try #require(x.grad).toArray(Double.self)
     let h = 1e-6
     for i in values.indices {
-      var up = values
-      var down = values
-      up[i] += h
-      down[i] -= h
-      let numeric =
-        (loss(Tensor(up, shape: [4, 3], dtype: .float64)).item() - loss(Tensor(down, shape: [4, 3], dtype: .float64)).item())
-        / (2 * h)
+      func shifted(_ offset: Double) -> Double {
+        var moved = values
+        moved[i] += offset
+        return loss(Tensor(moved, shape: [4, 3], dtype: .float64)).item()
+      }
+      let numeric = (shifted(h) - shifted(-h)) / (2 * h)
       #expect(abs(numeric - analytic[i]) < 1e-7, "[\(i)]: \(analytic[i]) vs \(numeric)")
     }
   }
