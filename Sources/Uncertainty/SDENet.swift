@@ -45,7 +45,7 @@ public final class SDENet: Module, UncertaintyClassifier {
     drift = SDENetDrift(channels: channels)
     diffusion = SDENetDiffusion(channels: channels)
     fcLayers = Sequential(
-      sdeNetNorm(channels), ActivationLayer(.relu), GlobalAveragePool(), Flatten(), Linear(channels, classes))
+      sdeNetNorm(channels), ActivationLayer(.relu), SDEGlobalAveragePool(), SDEFlatten(), Linear(channels, classes))
     self.layerDepth = layerDepth
     self.horizon = horizon
     self.sigma = sigma
@@ -183,7 +183,7 @@ public final class SDENetDiffusion: Module {
     norm2 = sdeNetNorm(channels)
     conv2 = TimeConcatConv2d(channels, channels)
     fc = Sequential(
-      sdeNetNorm(channels), ActivationLayer(.relu), GlobalAveragePool(), Flatten(), Linear(channels, 1),
+      sdeNetNorm(channels), ActivationLayer(.relu), SDEGlobalAveragePool(), SDEFlatten(), Linear(channels, 1),
       ActivationLayer(.sigmoid))
   }
 
@@ -195,12 +195,12 @@ public final class SDENetDiffusion: Module {
 }
 
 /// Averages each channel over space: [N, C, H, W] → [N, C, 1, 1] (`AdaptiveAvgPool2d((1, 1))`).
-private final class GlobalAveragePool: Module, UnaryLayer {
+private final class SDEGlobalAveragePool: Module, UnaryLayer {
   func callAsFunction(_ x: Tensor) -> Tensor { adaptiveAvgPool2d(x, outputSize: (1, 1)) }
 }
 
 /// [N, ...] → [N, rest]; a layer of its own so the Sequential indices match PyTorch's names.
-private final class Flatten: Module, UnaryLayer {
+private final class SDEFlatten: Module, UnaryLayer {
   func callAsFunction(_ x: Tensor) -> Tensor { x.flatten(from: 1) }
 }
 
