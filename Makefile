@@ -7,7 +7,7 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy py
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
-.PHONY: deps data build release test demo bench bench-core bench-np experiments-np figures-np clean
+.PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-images figures-np clean
 
 # Installs the Debian packages Penumbra links against (libtorch, OpenBLAS) and the PyTorch
 # reference used by the benchmarks, when any is missing.
@@ -96,6 +96,10 @@ data:
 		mv "$(DATA_DIR)/mnist_5k.csv.gz.part" "$(DATA_DIR)/mnist_5k.csv.gz"; \
 		status=$$?; rm -rf "$$tmp"; exit $$status; \
 	fi
+
+# Image completion and super-resolution on MNIST and Fashion-MNIST: 4 models, resumable.
+experiments-images: release data
+	scripts/experiments-images.sh
 
 # NP against the three attention kinds on the ANP paper's 1-D setting (predictions.png each).
 figures-np: release
