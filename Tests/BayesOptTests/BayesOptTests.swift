@@ -10,14 +10,18 @@ let quadratic = GridObjective(
   name: "quadratic", x: GridObjective.grid(count: 201), values: GridObjective.grid(count: 201).map { ($0 - 0.7) * ($0 - 0.7) / 4 })
 
 /// An exact GP whose prior suits the bowl: EQ with a long lengthscale.
-let bowlGP = GaussianProcessSurrogate(
-  process: GaussianProcess(kernel: Kernel(.eq, lengthscale: 1, scale: 1), noiseVariance: 1e-6), fitsHyperparameters: false)
+var bowlGP: GaussianProcessSurrogate {
+  GaussianProcessSurrogate(
+    process: GaussianProcess(kernel: Kernel(.eq, lengthscale: 1, scale: 1), noiseVariance: 1e-6), fitsHyperparameters: false)
+}
 
+// Serialized: the tests seed libtorch's one global generator.
+@Suite(.serialized)
 struct BayesOptTests {
-  /// Thompson sampling with an exact GP lands within 0.2 of the minimiser (regret < 0.01) in 8
-  /// evaluations from the far end of the grid, for every seed; random search with the same
-  /// budget (P ≈ 0.57 per run of coming that close) ends with more regret on average. A loop that
-  /// ignores the surrogate's draw, or maximises it, fails the first check.
+  /// Thompson sampling with an exact GP lands next to the minimiser (regret < 0.002, i.e. within
+  /// 0.09 of it) in 8 evaluations from the far end of the grid, for every seed; random search with
+  /// the same budget (P ≈ 0.3 per run of coming that close) ends with more regret on average. A
+  /// loop that ignores the surrogate's draw, or maximises it, fails the first check.
   @Test func thompsonSamplingWithAnExactGPFindsTheMinimumOfAQuadratic() {
     let seeds: [UInt64] = [1, 2, 3, 4, 5]
     func finalRegrets(_ policy: some AcquisitionPolicy) -> [Double] {
@@ -28,10 +32,10 @@ struct BayesOptTests {
     }
     let thompson = finalRegrets(ThompsonSampling(bowlGP))
     let random = finalRegrets(RandomSearch())
-    #expect(thompson.allSatisfy { $0 < 0.01 }, "Thompson regrets \(thompson)")
+    #expect(thompson.allSatisfy { $0 < 2e-3 }, "Thompson regrets \(thompson)")
     #expect(random.reduce(0, +) >= thompson.reduce(0, +), "random \(random) vs Thompson \(thompson)")
     let ei = finalRegrets(ExpectedImprovement(bowlGP))
-    #expect(ei.allSatisfy { $0 < 0.01 }, "EI regrets \(ei)")
+    #expect(ei.allSatisfy { $0 < 2e-3 }, "EI regrets \(ei)")
   }
 
   /// Hand-computed regrets of the values 3, 1, 2, 0.5, 4 against the minimum 0.5.
