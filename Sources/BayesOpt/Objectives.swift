@@ -5,10 +5,14 @@ import Torch
 
 /// A function to minimise, tabulated on a grid of x in [−2, 2] (the Neural Processes' input range).
 public struct GridObjective: Sendable {
+  /// A label for progress lines and tables.
   public var name: String
+  /// The grid, ascending.
   public var x: [Double]
+  /// The function at each grid point.
   public var values: [Double]
 
+  /// An objective from its values on a grid.
   public init(name: String, x: [Double], values: [Double]) {
     precondition(x.count == values.count && !x.isEmpty, "an objective needs one value per grid point")
     self.name = name

@@ -11,8 +11,10 @@ public protocol AcquisitionPolicy {
 /// Thompson sampling for minimisation: draw one function from the surrogate's posterior and
 /// evaluate where it is smallest. Already evaluated points may be chosen again, as in the NP paper.
 public struct ThompsonSampling<Sampler: FunctionSampler>: AcquisitionPolicy {
+  /// The surrogate whose posterior draws are minimised.
   public var sampler: Sampler
 
+  /// Thompson sampling with `sampler`'s draws.
   public init(_ sampler: Sampler) { self.sampler = sampler }
 
   public func propose(on grid: Tensor, given evaluations: Evaluations) -> Int {
@@ -22,8 +24,10 @@ public struct ThompsonSampling<Sampler: FunctionSampler>: AcquisitionPolicy {
 
 /// Expected improvement below the best value so far under a GP posterior of f.
 public struct ExpectedImprovement: AcquisitionPolicy {
+  /// The GP whose posterior mean and variance score each grid point.
   public var surrogate: GaussianProcessSurrogate
 
+  /// Expected improvement under `surrogate`.
   public init(_ surrogate: GaussianProcessSurrogate) { self.surrogate = surrogate }
 
   public func propose(on grid: Tensor, given evaluations: Evaluations) -> Int {
@@ -46,6 +50,7 @@ public struct ExpectedImprovement: AcquisitionPolicy {
 
 /// Random search: a uniformly random grid point each step, from libtorch's generator.
 public struct RandomSearch: AcquisitionPolicy {
+  /// Random search (no state: draws come from libtorch's seeded generator).
   public init() {}
 
   public func propose(on grid: Tensor, given evaluations: Evaluations) -> Int {

@@ -31,6 +31,7 @@ public struct MeanAndError: Codable, Sendable, Equatable {
   public var mean: Double
   public var standardError: Double
 
+  /// The mean and standard error of `samples` (at least one).
   public init(_ samples: [Double]) {
     let n = Double(samples.count)
     mean = samples.reduce(0, +) / n
@@ -42,22 +43,29 @@ public struct MeanAndError: Codable, Sendable, Equatable {
 
 /// One optimisation run: the grid points evaluated, their values and the grid's minimum.
 public struct OptimisationTrace: Sendable {
+  /// Grid indices evaluated, in order.
   public var indices: [Int]
+  /// Objective values at those indices.
   public var values: [Double]
+  /// The objective's minimum on the grid.
   public var minimum: Double
 
+  /// A run from its evaluations and the grid minimum.
   public init(indices: [Int], values: [Double], minimum: Double) {
     self.indices = indices
     self.values = values
     self.minimum = minimum
   }
 
+  /// Best value so far minus the minimum, after each evaluation.
   public var simpleRegret: [Double] { Regret.simple(values, minimum: minimum) }
+  /// Running sum of value − minimum, after each evaluation.
   public var cumulativeRegret: [Double] { Regret.cumulative(values, minimum: minimum) }
 }
 
 /// Regret over many runs of the same length, step by step (step t = after t evaluations).
 public struct RegretSummary: Codable, Sendable {
+  /// Per step: entry t − 1 is the value after t evaluations.
   public var simpleRegretMean: [Double]
   public var simpleRegretStandardError: [Double]
   public var cumulativeRegretMean: [Double]
@@ -69,6 +77,7 @@ public struct RegretSummary: Codable, Sendable {
   /// Runs that hit the grid minimum.
   public var runsReachingMinimum: Int
 
+  /// Means and standard errors over `traces`, which must have equal lengths.
   public init(_ traces: [OptimisationTrace]) {
     precondition(!traces.isEmpty && Set(traces.map(\.values.count)).count == 1, "summaries need runs of one length")
     let steps = traces[0].values.count

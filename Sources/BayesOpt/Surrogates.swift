@@ -9,11 +9,13 @@ public struct Evaluations: Sendable {
   public var x: [Double] = []
   public var y: [Double] = []
 
+  /// Evaluations at `x` with values `y`.
   public init(x: [Double] = [], y: [Double] = []) {
     self.x = x
     self.y = y
   }
 
+  /// Number of evaluations.
   public var count: Int { x.count }
 
   /// x and y as float64 tensors [1, n, 1].
@@ -40,6 +42,7 @@ public struct GaussianProcessSurrogate: FunctionSampler {
   /// Adam steps of each refit; GaussianProcess.fit's default 300 is more than a warm, tiny problem needs.
   public var fitSteps = 100
 
+  /// A GP surrogate starting from `process`, refitting it to the evaluations when `fitsHyperparameters`.
   public init(process: GaussianProcess, fitsHyperparameters: Bool) {
     self.process = process
     self.fitsHyperparameters = fitsHyperparameters
@@ -66,10 +69,12 @@ public struct GaussianProcessSurrogate: FunctionSampler {
 /// decoder mean under one z ~ q(z | C), as the NP paper does; deterministic ones (CNP, AttnCNP)
 /// have no function-level randomness, so their draw is mean + σ·ε with ε independent per point.
 public struct NeuralProcessSurrogate: FunctionSampler {
+  /// A trained 1-D model (x and y one-dimensional).
   public var model: NeuralProcess
   /// Factor applied to x before it enters the model (the training protocol's `xScale`).
   public var xScale: Double
 
+  /// A surrogate from a trained model and its protocol's x scaling.
   public init(model: NeuralProcess, xScale: Double = 1) {
     self.model = model
     self.xScale = xScale

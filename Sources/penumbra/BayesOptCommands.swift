@@ -186,16 +186,18 @@ extension BayesOptCommand {
   }
 
   struct Table: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a Markdown table of `bo run --out` files: simple regret by step, cumulative regret.")
+    static let configuration = CommandConfiguration(abstract: "Print a Markdown table of `bo run --out` files: simple regret by step, cumulative regret, evaluations to the minimum.")
 
     @Argument(help: "JSON files written by `bo run --out`.") var runs: [String]
 
     func run() throws {
       let results = try runs.map(RunResult.read)
       let steps = BayesOptCommand.reportedSteps(results.map(\.settings.evaluations).min()!)
+      // The NP paper's Table 1 measure: evaluations to reach the minimum, relative to random search.
+      let random = results.first { $0.settings.surrogate == .random }?.regret.evaluationsToMinimum.mean
       print("| surrogate | objective | functions | " + steps.map { "simple regret @\($0)" }.joined(separator: " | ")
-        + " | cumulative regret | evaluations to minimum (reached) | time |")
-      print("| --- | --- | ---: | " + steps.map { _ in "---:" }.joined(separator: " | ") + " | ---: | ---: | ---: |")
+        + " | cumulative regret | evaluations to minimum (reached) | ÷ random | time |")
+      print("| --- | --- | ---: | " + steps.map { _ in "---:" }.joined(separator: " | ") + " | ---: | ---: | ---: | ---: |")
       for result in results {
         let r = result.regret
         let cells = [result.label, result.settings.objective.rawValue, "\(result.settings.functions)"]
@@ -203,6 +205,7 @@ extension BayesOptCommand {
           + [String(format: "%.2f ± %.2f", r.cumulativeRegret.mean, r.cumulativeRegret.standardError),
              String(format: "%.1f ± %.1f (%d/%d)", r.evaluationsToMinimum.mean, r.evaluationsToMinimum.standardError,
                     r.runsReachingMinimum, result.settings.functions),
+             random.map { String(format: "%.2f", r.evaluationsToMinimum.mean / $0) } ?? "–",
              ProgressReporter.format(result.seconds)]
         print("| " + cells.joined(separator: " | ") + " |")
       }
