@@ -23,6 +23,7 @@ let package = Package(
     .library(name: "NeuralProcesses", targets: ["NeuralProcesses"]),
     .library(name: "ImageData", targets: ["ImageData"]),
     .library(name: "Uncertainty", targets: ["Uncertainty"]),
+    .library(name: "BayesOpt", targets: ["BayesOpt"]),
     .executable(name: "penumbra", targets: ["penumbra"]),
   ],
   dependencies: [
@@ -55,10 +56,14 @@ let package = Package(
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
     .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets", "Plots"]),
     .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Torch"]),
+    // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
+    .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots"]),
+    .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "GaussianProcesses", "NeuralProcesses", "Torch"]),
     .executableTarget(
       name: "penumbra",
       dependencies: [
         "Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots", "ImageData", "Uncertainty", "Metrics",
+        "BayesOpt",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
