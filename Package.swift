@@ -53,8 +53,8 @@ let package = Package(
     .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "Plots", "ImageData"]),
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses"]),
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
-    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets", "Plots"]),
-    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Torch"]),
+    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets", "Plots", "ImageData", "Metrics"]),
+    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Torch", "ImageData", "Metrics"]),
     .executableTarget(
       name: "penumbra",
       dependencies: [
