@@ -58,6 +58,13 @@ public struct ImageScores {
   /// One certainty per image (higher: more in-distribution).
   public var certainty: [Double]
 
+  /// Scores computed elsewhere.
+  public init(probabilities: [[Double]], certainty: [Double]) {
+    precondition(probabilities.count == certainty.count, "\(probabilities.count) predictions for \(certainty.count) certainties")
+    self.probabilities = probabilities
+    self.certainty = certainty
+  }
+
   /// Scores `images` (in [0, 1]; normalised here) in batches of `batchSize`, in evaluation mode.
   public init(
     model: any ImageBenchmarkClassifier, images: Tensor, measure: CertaintyMeasure, batchSize: Int = 500
