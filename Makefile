@@ -7,7 +7,7 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy py
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
-.PHONY: deps data build release test demo bench bench-core bench-np experiments-np figures-np clean
+.PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-ood figures-np clean
 
 # Installs the Debian packages Penumbra links against (libtorch, OpenBLAS) and the PyTorch
 # reference used by the benchmarks, when any is missing.
@@ -59,6 +59,12 @@ bench-core: deps
 # The NPF benchmark table (docs/results.md): 4 models x 3 kernels, resumable.
 experiments-np: release
 	scripts/experiments-np.sh
+
+# The DUQ paper's Fashion-MNIST -> MNIST OoD benchmark: softmax, deep ensemble, MC dropout, DUQ
+# (30 epochs each, resumable), scored on MNIST, noise and flipped images; out/experiments-ood/table.md.
+# Smoke run: `make experiments-ood EPOCHS=1 TRAIN_SUBSET=2000`.
+experiments-ood: release data
+	scripts/experiments-ood.sh
 
 # Neural Process speed: ANP training against the PyTorch reference, and prediction for 10k/100k
 # targets (chunked) against the exact GP at 1k/2k/4k contexts, with peak memory.

@@ -211,3 +211,40 @@ func loadImageOODModel(_ path: String) throws -> (URL, FashionMNISTRun, any Imag
   model.eval()
   return (url, run, model, info)
 }
+
+extension OODCommand {
+  struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print a Markdown table of `ood train` runs scored by `ood eval` (their metrics.json and eval.json).")
+
+    @Argument(help: "Run folders written by `ood train` and scored by `ood eval`.") var runs: [String]
+
+    func run() throws {
+      let rows = try runs.map(row)
+      let sets = ImageOODSet.allCases.map(\.rawValue)
+      print("| method | epochs | train time | accuracy | ECE | NLL | " + sets.map { "AUROC / FPR95 \($0)" }.joined(separator: " | ") + " |")
+      print("| --- | ---: | ---: | ---: | ---: | ---: | " + sets.map { _ in "---:" }.joined(separator: " | ") + " |")
+      for row in rows { print("| " + row.joined(separator: " | ") + " |") }
+    }
+
+    /// One run's cells; a folder without both files says which command to run.
+    func row(_ run: String) throws -> [String] {
+      let folder = URL(fileURLWithPath: run, isDirectory: true)
+      guard let metricsData = try? Data(contentsOf: folder.appendingPathComponent("metrics.json")),
+        let metrics = try? JSONDecoder().decode(ImageTrainingMetrics.self, from: metricsData)
+      else { throw UsageError("no `ood train` metrics.json in \(run): run `penumbra ood train --out \(run)`") }
+      guard let evalData = try? Data(contentsOf: folder.appendingPathComponent("eval.json")),
+        let scores = try? JSONSerialization.jsonObject(with: evalData) as? [String: Any]
+      else { throw UsageError("no eval.json in \(run): run `penumbra ood eval --checkpoint \(run)`") }
+      func number(_ key: String, in object: [String: Any]?) -> String {
+        (object?[key] as? Double).map { String(format: "%.3f", $0) } ?? "–"
+      }
+      let oodCells = ImageOODSet.allCases.map { set in
+        let object = scores[set.rawValue] as? [String: Any]
+        return object == nil ? "–" : "\(number("auroc", in: object)) / \(number("fpr95", in: object))"
+      }
+      return [metrics.method.title, "\(metrics.epochs)", ProgressReporter.format(metrics.seconds)]
+        + ["accuracy", "ece", "nll"].map { number($0, in: scores) } + oodCells
+    }
+  }
+}

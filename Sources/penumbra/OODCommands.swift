@@ -10,7 +10,7 @@ extension CertaintyMeasure: ExpressibleByArgument {}
 struct OODCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ood", abstract: "Uncertainty and out-of-distribution detection: DUQ, deep ensembles, MC dropout, softmax.",
-    subcommands: [Moons.self, Train.self, Evaluate.self])
+    subcommands: [Moons.self, Train.self, Evaluate.self, Report.self])
 }
 
 extension OODCommand {
