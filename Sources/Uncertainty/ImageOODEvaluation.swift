@@ -86,7 +86,7 @@ public struct ImageScores {
 /// The benchmark's result for one trained model: calibration on the in-distribution test set
 /// and OoD-detection scores against each OoD set, as one JSON object whose OoD sets are
 /// top-level keys (`{"accuracy": …, "mnist": {"auroc": …}, …}`).
-public struct ImageOODEvaluation: Encodable, Equatable {
+public struct ImageOODEvaluation: Encodable {
   public var method: ImageOODMethod
   /// What the certainty is: "max-probability", "entropy" or "max K_c".
   public var certainty: String
@@ -111,8 +111,6 @@ public struct ImageOODEvaluation: Encodable, Equatable {
       ($0.set, OODScores(inDistributionConfidence: inDistribution.certainty, outOfDistributionConfidence: $0.certainty))
     }
   }
-
-  public static func == (a: Self, b: Self) -> Bool { a.json == b.json }
 
   struct Key: CodingKey {
     var stringValue: String
