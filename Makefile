@@ -7,7 +7,7 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy py
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
-.PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-ood figures-np clean
+.PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-images experiments-bo experiments-ood figures-np clean
 
 # Installs the Debian packages Penumbra links against (libtorch, OpenBLAS) and the PyTorch
 # reference used by the benchmarks, when any is missing.
@@ -66,6 +66,12 @@ experiments-np: release
 experiments-ood: release data
 	scripts/experiments-ood.sh
 
+# Bayesian optimisation on GP-prior functions (the NP paper's experiment): GP, GP-EI, NP, ANP and
+# random search; trains the NP/ANP surrogates if absent. Tables and figure in out/experiments-bo.
+# Overridable (see the script), e.g. `make experiments-bo FUNCTIONS=5 EVALUATIONS=10 NP_STEPS=200`.
+experiments-bo: release
+	scripts/experiments-bo.sh
+
 # Neural Process speed: ANP training against the PyTorch reference, and prediction for 10k/100k
 # targets (chunked) against the exact GP at 1k/2k/4k contexts, with peak memory.
 bench-np: deps
@@ -102,6 +108,10 @@ data:
 		mv "$(DATA_DIR)/mnist_5k.csv.gz.part" "$(DATA_DIR)/mnist_5k.csv.gz"; \
 		status=$$?; rm -rf "$$tmp"; exit $$status; \
 	fi
+
+# Image completion and super-resolution on MNIST and Fashion-MNIST: 4 models, resumable.
+experiments-images: release data
+	scripts/experiments-images.sh
 
 # NP against the three attention kinds on the ANP paper's 1-D setting (predictions.png each).
 figures-np: release

@@ -23,6 +23,7 @@ let package = Package(
     .library(name: "NeuralProcesses", targets: ["NeuralProcesses"]),
     .library(name: "ImageData", targets: ["ImageData"]),
     .library(name: "Uncertainty", targets: ["Uncertainty"]),
+    .library(name: "BayesOpt", targets: ["BayesOpt"]),
     .executable(name: "penumbra", targets: ["penumbra"]),
   ],
   dependencies: [
@@ -51,14 +52,18 @@ let package = Package(
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "GaussianProcesses"]),
     // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
     .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "Plots", "ImageData"]),
-    .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses"]),
+    .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses", "ImageData"]),
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
     .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets", "Plots", "ImageData", "Metrics"]),
     .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Torch", "ImageData", "Metrics"]),
+    // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
+    .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots"]),
+    .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "GaussianProcesses", "NeuralProcesses", "Torch"]),
     .executableTarget(
       name: "penumbra",
       dependencies: [
         "Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots", "ImageData", "Uncertainty", "Metrics",
+        "BayesOpt",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
