@@ -60,6 +60,12 @@ bench-core: deps
 experiments-np: release
 	scripts/experiments-np.sh
 
+# The DUQ paper's Fashion-MNIST -> MNIST OoD benchmark: softmax, deep ensemble, MC dropout, DUQ
+# (30 epochs each, resumable), scored on MNIST, noise and flipped images; out/experiments-ood/table.md.
+# Smoke run: `make experiments-ood EPOCHS=1 TRAIN_SUBSET=2000`.
+experiments-ood: release data
+	scripts/experiments-ood.sh
+
 # Bayesian optimisation on GP-prior functions (the NP paper's experiment): GP, GP-EI, NP, ANP and
 # random search; trains the NP/ANP surrogates if absent. Tables and figure in out/experiments-bo.
 # Overridable (see the script), e.g. `make experiments-bo FUNCTIONS=5 EVALUATIONS=10 NP_STEPS=200`.

@@ -9,8 +9,8 @@ extension CertaintyMeasure: ExpressibleByArgument {}
 
 struct OODCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "ood", abstract: "Uncertainty and out-of-distribution detection: DUQ, deep ensembles, softmax.",
-    subcommands: [Moons.self])
+    commandName: "ood", abstract: "Uncertainty and out-of-distribution detection: DUQ, deep ensembles, MC dropout, softmax.",
+    subcommands: [Moons.self, Train.self, Evaluate.self, Report.self])
 }
 
 extension OODCommand {

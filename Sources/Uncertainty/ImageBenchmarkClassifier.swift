@@ -1,0 +1,87 @@
+import NN
+import Torch
+
+/// A classifier of the image OoD benchmark: trained one mini-batch at a time, scored by its
+/// class probabilities (accuracy, NLL, Brier, ECE) and a certainty (OoD detection).
+public protocol ImageBenchmarkClassifier: UncertaintyClassifier {
+  /// Independent batches each training step takes: one per ensemble member, else one.
+  var batchStreams: Int { get }
+  /// One optimiser step on `batches` (labels int64); returns the (mean) loss before it.
+  func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizer: Optimizer) -> Double
+  /// Class probabilities [batch, classes] and certainty [batch] (higher: more in-distribution)
+  /// from one prediction, without gradients; `measure` turns probabilities into a certainty
+  /// where the method has no certainty of its own.
+  func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor)
+}
+
+extension SoftmaxClassifier: ImageBenchmarkClassifier {
+  public var batchStreams: Int { 1 }
+
+  public func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizer: Optimizer) -> Double {
+    trainingStep(batches[0].x, labels: batches[0].labels, optimizer: optimizer)
+  }
+
+  public func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor) {
+    withNoGrad {
+      let p = probabilities(x)
+      return (p, measure(p))
+    }
+  }
+}
+
+extension DeepEnsemble: ImageBenchmarkClassifier {
+  public var batchStreams: Int { members.count }
+
+  /// Steps every member on its own batch with one optimiser over all members: SGD and Adam
+  /// update each parameter from its own gradient alone, so this is the same as training each
+  /// member separately, in one pass per batch.
+  public func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizer: Optimizer) -> Double {
+    precondition(batches.count == members.count, "\(batches.count) batches for \(members.count) members")
+    train()
+    optimizer.zeroGrad()
+    let losses = zip(members, batches).map { $0.loss($1.x, labels: $1.labels) }
+    let total = losses.dropFirst().reduce(losses[0], +)
+    total.backward()
+    optimizer.step()
+    return total.item() / Double(members.count)
+  }
+
+  public func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor) {
+    withNoGrad {
+      let p = probabilities(x)
+      return (p, measure(p))
+    }
+  }
+}
+
+extension MCDropoutClassifier: ImageBenchmarkClassifier {
+  public var batchStreams: Int { 1 }
+
+  public func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizer: Optimizer) -> Double {
+    trainingStep(batches[0].x, labels: batches[0].labels, optimizer: optimizer)
+  }
+
+  public func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor) {
+    let p = probabilities(x)
+    return (p, measure(p))
+  }
+}
+
+extension DUQ: ImageBenchmarkClassifier {
+  public var batchStreams: Int { 1 }
+
+  public func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizer: Optimizer) -> Double {
+    trainingStep(batches[0].x, labels: batches[0].labels, optimizer: optimizer).total.item()
+  }
+
+  /// Probabilities are the kernel values normalised to sum to one (DUQ has no softmax; its
+  /// calibration scores use these), uniform where every K_c underflows; the certainty is
+  /// max_c K_c, as in the paper.
+  public func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor) {
+    withNoGrad {
+      let k = self(x)
+      let smoothed = k + 1e-12
+      return (smoothed / smoothed.sum(1, keepDim: true), k.amax(1))
+    }
+  }
+}

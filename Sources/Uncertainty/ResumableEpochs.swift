@@ -1,0 +1,111 @@
+import Foundation
+import NN
+import Torch
+
+/// Where a resumable `MiniBatchEpochs` run keeps its state and what a resumed run must match.
+public struct EpochCheckpointing {
+  /// The safetensors checkpoint, rewritten (atomically) after every epoch.
+  public var url: URL
+  /// The run's configuration (JSON), saved in the checkpoint; resuming needs the same.
+  public var config: String
+  /// Epoch e seeds libtorch's generator with seed + e, so a resumed run draws the batches and
+  /// dropout masks an uninterrupted one would.
+  public var seed: UInt64
+  /// Learning-rate multiplier by epoch (MultiStepLR's milestones count epochs).
+  public var schedule: LearningRateSchedule
+
+  public init(url: URL, config: String, seed: UInt64, schedule: LearningRateSchedule = .constant) {
+    self.url = url
+    self.config = config
+    self.seed = seed
+    self.schedule = schedule
+  }
+
+  /// Metadata key of the training seconds summed over every run that continued the checkpoint.
+  static let secondsKey = "train_seconds"
+}
+
+/// What a resumable run did.
+public struct EpochSummary: Codable, Sendable, Equatable {
+  /// Epochs the checkpoint held when this run started.
+  public var firstEpoch: Int
+  /// Epochs trained in all (the checkpoint's step count).
+  public var epochs: Int
+  /// Seconds of this run.
+  public var seconds: Double
+  /// Seconds summed over this run and the runs it resumed.
+  public var totalSeconds: Double
+  /// Loss of the last batch (NaN when no batch ran).
+  public var finalLoss: Double
+}
+
+extension MiniBatchEpochs {
+  /// Trains `model` for `epochs` epochs of shuffled batches of `points` [n, ...] and `labels`
+  /// [n], saving model and optimiser after every epoch; with `resume`, continues from the
+  /// checkpoint when it exists (the checkpoint's step counts epochs).
+  ///
+  /// Each epoch draws `streams` independent batch orders (one per ensemble member); `step` takes
+  /// one batch per stream, makes one optimiser step and returns the loss. A loss or parameter
+  /// that stops being finite throws `TrainingError.diverged`, keeping the last good checkpoint.
+  public func run(
+    points: Tensor, labels: Tensor, model: Module, optimizer: Optimizer, checkpointing: EpochCheckpointing,
+    resume: Bool, streams: Int = 1, step: ([(x: Tensor, labels: Tensor)]) -> Double
+  ) throws -> EpochSummary {
+    let batches = points.size(0) / batchSize
+    precondition(batches > 0, "\(points.size(0)) points make no full batch of \(batchSize)")
+    let (start, earlierSeconds) = resume ? try restore(model, optimizer, checkpointing) : (0, 0)
+    let progress = ProgressReporter(totalSteps: epochs * batches, label: label, firstStep: start * batches)
+    var lastGood: Int? = start > 0 ? start : nil
+    var loss = Double.nan
+    defer { model.eval() }
+    for epoch in start..<Swift.max(start, epochs) {
+      Torch.manualSeed(checkpointing.seed &+ UInt64(epoch))
+      checkpointing.schedule.apply(to: optimizer, step: epoch)
+      let orders = (0..<streams).map { _ in Tensor.randperm(points.size(0)) }
+      for b in 0..<batches {
+        let batch = orders.map { order in
+          let index = order[(b * batchSize)..<((b + 1) * batchSize)]
+          return (x: points.indexSelect(dim: 0, index: index), labels: labels.indexSelect(dim: 0, index: index))
+        }
+        loss = step(batch)
+        // Steps in these errors count epochs, as the checkpoint does.
+        guard loss.isFinite else {
+          throw TrainingError.diverged(step: epoch + 1, loss: loss, checkpoint: checkpointing.url, lastGoodStep: lastGood)
+        }
+        progress.update(step: epoch * batches + b + 1, loss: loss, extra: "epoch \(epoch + 1)/\(epochs)")
+      }
+      guard allFinite(model) else {
+        throw TrainingError.diverged(step: epoch + 1, loss: .nan, checkpoint: checkpointing.url, lastGoodStep: lastGood)
+      }
+      let seconds = earlierSeconds + progress.elapsedSeconds
+      try Checkpoint.save(
+        model: model, optimizer: optimizer, step: epoch + 1, seed: checkpointing.seed, config: checkpointing.config,
+        extraMetadata: [EpochCheckpointing.secondsKey: String(seconds)], to: checkpointing.url)
+      lastGood = epoch + 1
+    }
+    let seconds = start < epochs ? progress.elapsedSeconds : 0
+    return EpochSummary(
+      firstEpoch: start, epochs: Swift.max(start, epochs), seconds: seconds, totalSeconds: earlierSeconds + seconds,
+      finalLoss: loss)
+  }
+
+  /// Loads the checkpoint, if there is one, and returns its epoch count and training seconds.
+  func restore(_ model: Module, _ optimizer: Optimizer, _ checkpointing: EpochCheckpointing) throws -> (Int, Double) {
+    let url = checkpointing.url
+    guard FileManager.default.fileExists(atPath: url.path) else { return (0, 0) }
+    let info = try Checkpoint.info(at: url)
+    if let saved = info.config, saved != checkpointing.config {
+      throw CheckpointError(
+        file: url,
+        detail: "was trained with a different configuration:\n  saved: \(saved)\n  now:   \(checkpointing.config)\n"
+          + "use another --out folder or the same flags")
+    }
+    let epochs = try Checkpoint.load(from: url, into: model, optimizer: optimizer).step
+    FileHandle.standardError.write("[\(label)] resuming after epoch \(epochs) (\(url.path))\n".data(using: .utf8)!)
+    return (epochs, info.metadata[EpochCheckpointing.secondsKey].flatMap(Double.init) ?? 0)
+  }
+
+  func allFinite(_ model: Module) -> Bool {
+    withNoGrad { model.parameters().allSatisfy { $0.isFinite().all().item() != 0 } }
+  }
+}
