@@ -89,14 +89,4 @@ public final class BeliefMatchingClassifier: Module, UncertaintyClassifier {
     withNoGrad { predictive(probabilities(x), certaintyMeasure) }
   }
 
-  /// One optimiser step of the belief-matching loss on a batch; returns the loss.
-  @discardableResult
-  public func trainingStep(_ x: Tensor, labels: Tensor, optimizer: Optimizer) -> Double {
-    train()
-    optimizer.zeroGrad()
-    let value = loss(x, labels: labels)
-    value.backward()
-    optimizer.step()
-    return value.item()
-  }
 }

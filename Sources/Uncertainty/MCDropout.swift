@@ -52,14 +52,4 @@ public final class MCDropoutClassifier<Features: UnaryLayer>: Module, Uncertaint
   /// Most probable class under the MC average and its certainty.
   public func predict(_ x: Tensor) -> Prediction { predictive(probabilities(x), certaintyMeasure) }
 
-  /// One cross-entropy optimiser step on a batch (labels int64 [batch]); returns the loss.
-  @discardableResult
-  public func trainingStep(_ x: Tensor, labels: Tensor, optimizer: Optimizer) -> Double {
-    train()
-    optimizer.zeroGrad()
-    let value = loss(x, labels: labels)
-    value.backward()
-    optimizer.step()
-    return value.item()
-  }
 }

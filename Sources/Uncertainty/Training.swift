@@ -53,8 +53,14 @@ extension DUQ {
   }
 }
 
-extension SoftmaxClassifier {
-  /// One cross-entropy optimiser step on a batch (labels int64 [batch]); returns the loss.
+/// A classifier trained by minimising one loss of (inputs, labels) batches.
+public protocol SupervisedClassifier: Module {
+  /// The training loss of a batch (labels int64 [batch]).
+  func loss(_ x: Tensor, labels: Tensor) -> Tensor
+}
+
+extension SupervisedClassifier {
+  /// One optimiser step of `loss` on a batch (in training mode); returns the loss.
   @discardableResult
   public func trainingStep(_ x: Tensor, labels: Tensor, optimizer: Optimizer) -> Double {
     train()
@@ -65,3 +71,7 @@ extension SoftmaxClassifier {
     return value.item()
   }
 }
+
+extension SoftmaxClassifier: SupervisedClassifier {}
+extension MCDropoutClassifier: SupervisedClassifier {}
+extension BeliefMatchingClassifier: SupervisedClassifier {}
