@@ -3,12 +3,14 @@
 # curves (protocol `npf`), two runs at a time (one libtorch thread each), then the table in
 # out/experiments-np/table.md. STEPS and JOBS are overridable: `make experiments-np STEPS=50000`.
 # Optimisation as in the NPF repository: Adam, batch 32, learning rate 1e-3 decayed
-# exponentially to 1e-4 over the run (its decay_lr=10).
+# exponentially to 1e-4 over the run (its decay_lr=10), and its predictive σ floor of 0.01
+# (σ = 0.01 + 0.99·softplus; MINIMUM_STD=0.1 gives the ANP paper's floor instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-20000}
 JOBS=${JOBS:-2}
-OUT=out/experiments-np
+MINIMUM_STD=${MINIMUM_STD:-0.01}
+OUT=out/experiments-np/sigma-floor-$MINIMUM_STD
 # One core per run: libtorch and OpenBLAS single-threaded, so parallel runs do not oversubscribe.
 export PENUMBRA_THREADS=1 PENUMBRA_BLAS_THREADS=1
 BIN=.build/release/penumbra
@@ -24,7 +26,7 @@ done | xargs -P "$JOBS" -L 1 bash -c '
   kernel=$0; model=$1; dir='"$OUT"'/$kernel-$model
   if [ -f "$dir/metrics.json" ] && grep -q "\"steps\" : '"$STEPS"'," "$dir/metrics.json"; then exit 0; fi
   '"$BIN"' np train --model "$model" --protocol npf --kernel "$kernel" --steps '"$STEPS"' --batch-size 32 \
-    --learning-rate 1e-3 --learning-rate-decay 10 \
+    --learning-rate 1e-3 --learning-rate-decay 10 --minimum-std '"$MINIMUM_STD"' \
     --out "$dir" --resume --checkpoint-every 2000 > "$dir.log" 2>&1 || { echo "failed: $dir (see $dir.log)"; exit 1; }
   tail -n 2 "$dir.log" | head -n 1'
 $BIN np report $(for r in "${runs[@]}"; do set -- $r; echo "$OUT/$1-$2"; done) | tee "$OUT/table.md"

@@ -41,11 +41,18 @@ public struct NeuralProcessConfiguration: Codable, Sendable, Equatable {
   /// Stacked multihead self-attention layers over the context in both paths (the "Stacked Multihead ANP").
   public var selfAttentionLayers: Int
   public var heads: Int
+  /// Floor of the predictive σ = floor + (1 − floor)·softplus: nil means 0.1 (the ANP paper's
+  /// code); the Neural Process Family benchmark uses 0.01. Optional so that checkpoints written
+  /// before it existed keep their configuration.
+  public var minimumStd: Double?
+
+  /// The predictive standard deviation's floor in use.
+  public var predictiveStdFloor: Double { minimumStd ?? 0.1 }
 
   public init(
     kind: NeuralProcessKind, attention: AttentionKind = .multihead, xDimension: Int = 1, yDimension: Int = 1,
     hiddenSize: Int = 128, latentSize: Int = 128, encoderLayers: Int = 4, decoderLayers: Int = 2,
-    selfAttentionLayers: Int = 0, heads: Int = 8
+    selfAttentionLayers: Int = 0, heads: Int = 8, minimumStd: Double? = nil
   ) {
     self.kind = kind
     self.attention = kind.usesCrossAttention ? attention : .uniform
@@ -57,5 +64,6 @@ public struct NeuralProcessConfiguration: Codable, Sendable, Equatable {
     self.decoderLayers = decoderLayers
     self.selfAttentionLayers = selfAttentionLayers
     self.heads = heads
+    self.minimumStd = minimumStd
   }
 }

@@ -9,7 +9,7 @@ import Torch
 /// so one batch mixes tasks with different context and target counts. The architecture
 /// follows the ANP paper's code: encoder MLPs on (x, y) pairs, a deterministic path
 /// aggregated by mean or cross-attention, a latent path with σ = 0.1 + 0.9·sigmoid, and a
-/// decoder on (r, z, x_target) with σ = 0.1 + 0.9·softplus.
+/// decoder on (r, z, x_target) with σ = floor + (1 − floor)·softplus (floor 0.1 by default).
 public final class NeuralProcess: Module {
   public let configuration: NeuralProcessConfiguration
   let deterministicEncoder: MLP
@@ -60,7 +60,8 @@ public final class NeuralProcess: Module {
     parts.append(targetX)
     let output = decoder(Tensor.cat(parts, dim: -1))
     let (mean, rawScale) = (output[.ellipsis, 0..<configuration.yDimension], output[.ellipsis, configuration.yDimension...])
-    return Normal(mean: mean, std: 0.1 + 0.9 * rawScale.softplus())
+    let floor = configuration.predictiveStdFloor
+    return Normal(mean: mean, std: floor + (1 - floor) * rawScale.softplus())
   }
 
   /// `predict` for very many targets in bounded memory: targets go through in chunks of

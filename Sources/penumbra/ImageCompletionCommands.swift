@@ -88,7 +88,7 @@ extension NeuralProcessCommand.Train {
     let run = NeuralProcessRun(
       model: NeuralProcessConfiguration(
         kind: model, attention: attention, xDimension: 2, yDimension: 1, hiddenSize: hidden, latentSize: hidden,
-        selfAttentionLayers: selfAttentionLayers),
+        selfAttentionLayers: selfAttentionLayers, minimumStd: minimumStd == 0.1 ? nil : minimumStd),
       curveProtocol: .deepmind, kernel: .eq, randomHyperparameters: false, batchSize: batchSize, learningRate: learningRate,
       learningRateDecay: learningRateDecay == 1 ? nil : learningRateDecay, images: source)
     Torch.manualSeed(seed)

@@ -92,6 +92,7 @@ extension NeuralProcessCommand {
     @Option(help: "Adam learning rate.") var learningRate = 1e-4
     @Option(help: "Divide the learning rate by this factor, exponentially, over the run (NPF: 10).") var learningRateDecay = 1.0
     @Option(help: "Hidden and latent size.") var hidden = 128
+    @Option(help: "Floor of the predictive σ (0.1 as in the ANP paper's code; the NPF benchmark uses 0.01).") var minimumStd = 0.1
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 1000
     @Option(help: "Test tasks scored after training.") var evaluationTasks = 1000
     @Option(help: "z samples for scoring latent models (default: 32 for np, 8 for anp).") var samples: Int?
@@ -101,6 +102,9 @@ extension NeuralProcessCommand {
     func validate() throws {
       guard steps > 0, batchSize > 0, learningRate > 0, hidden > 0, checkpointEvery > 0, evaluationTasks > 0 else {
         throw ValidationError("--steps, --batch-size, --learning-rate, --hidden, --checkpoint-every and --evaluation-tasks must be positive")
+      }
+      guard minimumStd > 0 && minimumStd < 1 else {
+        throw ValidationError("--minimum-std must lie in (0, 1); got \(minimumStd)")
       }
       guard learningRateDecay >= 1 else {
         throw ValidationError("--learning-rate-decay must be at least 1 (1 keeps the rate constant); got \(learningRateDecay)")
@@ -117,7 +121,8 @@ extension NeuralProcessCommand {
       if let data { return try trainOnImages(data, folder: folder) }
       let run = NeuralProcessRun(
         model: NeuralProcessConfiguration(
-          kind: model, attention: attention, hiddenSize: hidden, latentSize: hidden, selfAttentionLayers: selfAttentionLayers),
+          kind: model, attention: attention, hiddenSize: hidden, latentSize: hidden, selfAttentionLayers: selfAttentionLayers,
+          minimumStd: minimumStd == 0.1 ? nil : minimumStd),
         curveProtocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters,
         batchSize: batchSize, learningRate: learningRate, learningRateDecay: learningRateDecay == 1 ? nil : learningRateDecay)
       Torch.manualSeed(seed)

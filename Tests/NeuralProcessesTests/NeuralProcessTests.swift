@@ -87,6 +87,22 @@ struct NeuralProcessTests {
     #expect((whole.std - chunked.std).abs().max().item() < 1e-5)
   }
 
+  /// The predictive σ bottoms out at the configured floor (0.1 by default, NPF's 0.01), and the
+  /// default leaves the saved configuration as it was before the floor became configurable.
+  @Test(arguments: [nil, 0.01] as [Double?])
+  func predictiveStdFloor(_ floor: Double?) throws {
+    Torch.manualSeed(1)
+    let model = NeuralProcess(.init(kind: .cnp, hiddenSize: 16, latentSize: 16, minimumStd: floor))
+    // A decoder whose raw scale is −40 everywhere: softplus(−40) ≈ 4e-18, so σ is the floor.
+    let output = try #require(model.parameters().last)
+    withNoGrad { output.copy_(Tensor.full(output.shape, -40)) }
+    let (context, target) = sineTasks(batch: 2, contextRange: 3...5, targets: 10)
+    let std = withNoGrad { model.predict(context: context, targetX: target.x).std }
+    #expect(abs(std.max().item() - (floor ?? 0.1)) < 1e-6 && abs(std.min().item() - (floor ?? 0.1)) < 1e-6)
+    let json = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
+    #expect(json.contains("minimumStd") == (floor != nil))
+  }
+
   /// A short fixed-seed training run beats the untrained model's target log-likelihood by a clear margin.
   @Test(arguments: NeuralProcessKind.allCases)
   func learnsSineCurves(_ kind: NeuralProcessKind) {
