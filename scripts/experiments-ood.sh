@@ -2,25 +2,27 @@
 # The DUQ paper's Fashion-MNIST → MNIST benchmark: softmax, a deep ensemble of 5, MC dropout
 # and DUQ, trained one after another (each resumable: rerun to continue), each scored against
 # MNIST, uniform noise and upside-down Fashion-MNIST; the table goes to $OUT/table.md.
-# Overridable: EPOCHS (default 30, train_duq_fm.py's), TRAIN_SUBSET and TEST_SUBSET (default:
+# Overridable: METHODS (default "softmax duq mcdropout ensemble"), EPOCHS (default 30, train_duq_fm.py's), MILESTONES (epochs after which the learning
+# rate drops; default 10,20), TRAIN_SUBSET and TEST_SUBSET (default:
 # all images), SEED, OUT. A smoke run: `make experiments-ood EPOCHS=1 TRAIN_SUBSET=2000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EPOCHS=${EPOCHS:-30}
+MILESTONES=${MILESTONES:-10,20}
 TRAIN_SUBSET=${TRAIN_SUBSET:-}
 TEST_SUBSET=${TEST_SUBSET:-}
 SEED=${SEED:-0}
 OUT=${OUT:-out/experiments-ood}
 BIN=${BIN:-.build/release/penumbra}
 mkdir -p "$OUT"
-train_args=(--epochs "$EPOCHS" --seed "$SEED" --resume)
+train_args=(--epochs "$EPOCHS" --milestones "$MILESTONES" --seed "$SEED" --resume)
 eval_args=(--json)
 suffix=""
 # A subset run is another configuration, so it gets its own folder (resuming checks the config).
 if [ -n "$TRAIN_SUBSET" ]; then train_args+=(--train-subset "$TRAIN_SUBSET"); suffix="-subset$TRAIN_SUBSET"; fi
 if [ -n "$TEST_SUBSET" ]; then train_args+=(--test-subset "$TEST_SUBSET"); eval_args+=(--test-subset "$TEST_SUBSET"); fi
 runs=()
-for method in softmax ensemble mcdropout duq; do
+for method in ${METHODS:-softmax duq mcdropout ensemble}; do
   dir="$OUT/$method$suffix"
   runs+=("$dir")
   if [ -f "$dir/metrics.json" ] && grep -q "\"epochs\" : $EPOCHS," "$dir/metrics.json"; then

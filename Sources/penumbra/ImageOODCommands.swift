@@ -34,6 +34,8 @@ extension OODCommand {
     @Flag(help: "Continue from out/model.safetensors when it exists.") var resume = false
     @Option(help: "Seed of the initialisation (ensemble member i: seed + i) and the batch orders.") var seed: UInt64 = 0
     @Option(help: "Images per batch.") var batchSize = 128
+    @Option(help: "Comma-separated epochs after which the learning rate drops (the reference's 10,20 for 30 epochs; scale them with --epochs).")
+    var milestones = "10,20"
     @Option(help: "Train on a fixed random subset of this many training images (default: all 60,000).") var trainSubset: Int?
     @Option(help: "Score test accuracy on the first N test images (default: all 10,000).") var testSubset: Int?
     @Option(help: "Ensemble members.") var members = 5
@@ -52,6 +54,17 @@ extension OODCommand {
         throw ValidationError("--train-subset (\(trainSubset)) must hold at least one batch of \(batchSize)")
       }
       if let testSubset, testSubset <= 0 { throw ValidationError("--test-subset must be positive") }
+      guard milestoneEpochs != nil else {
+        throw ValidationError("--milestones must be comma-separated positive epochs in increasing order, e.g. 10,20 (got '\(milestones)')")
+      }
+    }
+
+    /// `--milestones` as epochs, nil when malformed.
+    var milestoneEpochs: [Int]? {
+      let epochs = milestones.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard epochs.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+      let values = epochs.compactMap { $0 }
+      return values == values.sorted() ? values : nil
     }
 
     /// The reference settings with this command's overrides.
@@ -59,6 +72,7 @@ extension OODCommand {
       var run = FashionMNISTRun(method: method)
       run.seed = seed
       run.batchSize = batchSize
+      run.milestones = milestoneEpochs ?? run.milestones
       run.trainSubset = trainSubset
       run.members = members
       run.dropout = dropout
