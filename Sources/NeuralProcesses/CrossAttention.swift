@@ -31,10 +31,10 @@ final class CrossAttention: Module {
     switch kind {
     case .laplace:
       let distances = q.pairwiseDistances(k, p: 1)  // ‖q − k‖₁: [B, Nt, Nc]
-      return maskedSoftmax(-distances / laplaceScale, keyMask: keyMask).matmul(values)
+      return maskedAttention(logits: -distances / laplaceScale, values: values, keyMask: keyMask).output
     case .dot:
-      let logits = q.matmul(k.mT) / Double(q.size(-1)).squareRoot()
-      return maskedSoftmax(logits, keyMask: keyMask).matmul(values)
+      let logits = (q / Double(q.size(-1)).squareRoot()).matmul(k.mT)
+      return maskedAttention(logits: logits, values: values, keyMask: keyMask).output
     case .multihead:
       return multihead!(query: q, key: k, value: values, keyMask: keyMask).output
     case .uniform:

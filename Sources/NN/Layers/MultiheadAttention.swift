@@ -19,15 +19,18 @@ public final class MultiheadAttention: Module {
     outProj = projection
   }
 
-  /// The attended values [B, Lq, E] and the attention weights averaged over heads [B, Lq, Lk].
+  /// The attended values [B, Lq, E] and, when `needWeights`, the attention weights averaged
+  /// over heads [B, Lq, Lk] (training never needs them, and they cost a pass over the
+  /// [B, heads, Lq, Lk] weights).
   ///
   /// `keyMask` [B, Lk] holds 1 (or true) for keys to attend to and 0 for padding — the
   /// opposite of PyTorch's `key_padding_mask`. A query with no key to attend to gets zero
   /// weights (PyTorch returns NaN there), so an empty set reads as "nothing observed".
   /// `attentionBias` [Lq, Lk] or [B·heads, Lq, Lk] is added to the logits (−∞ forbids a pair).
   public func callAsFunction(
-    query: Tensor, key: Tensor, value: Tensor, keyMask: Tensor? = nil, attentionBias: Tensor? = nil
-  ) -> (output: Tensor, weights: Tensor) {
+    query: Tensor, key: Tensor, value: Tensor, keyMask: Tensor? = nil, attentionBias: Tensor? = nil,
+    needWeights: Bool = false
+  ) -> (output: Tensor, weights: Tensor?) {
     let (batch, queries, size) = (query.size(0), query.size(1), query.size(2))
     let keys = key.size(1)
     let headSize = size / heads
@@ -35,23 +38,37 @@ public final class MultiheadAttention: Module {
     let b = inProjBias.chunk(3)
     // [B, L, E] → [B, heads, L, headSize]
     func split(_ x: Tensor, _ length: Int) -> Tensor { x.reshape(batch, length, heads, headSize).transpose(1, 2) }
-    let q = split(linear(query, weight: w[0], bias: b[0]), queries)
+    // Scaling the queries rather than the logits touches Lq·E numbers instead of heads·Lq·Lk.
+    let q = split(linear(query, weight: w[0], bias: b[0]) / Double(headSize).squareRoot(), queries)
     let k = split(linear(key, weight: w[1], bias: b[1]), keys)
     let v = split(linear(value, weight: w[2], bias: b[2]), keys)
-    var logits = q.matmul(k.mT) / Double(headSize).squareRoot()  // [B, heads, Lq, Lk]
+    var logits = q.matmul(k.mT)  // [B, heads, Lq, Lk]
     if let attentionBias {
       logits = logits + (attentionBias.rank == 3 ? attentionBias.reshape(batch, heads, queries, keys) : attentionBias)
     }
-    let weights = keyMask.map { maskedSoftmax(logits, keyMask: $0) } ?? logits.softmax(dim: -1)
-    let attended = weights.matmul(v).transpose(1, 2).reshape(batch, queries, size)
-    return (outProj(attended), weights.mean(1))
+    let (attended, weights) = maskedAttention(logits: logits, values: v, keyMask: keyMask, needWeights: needWeights)
+    return (outProj(attended.transpose(1, 2).reshape(batch, queries, size)), weights?.mean(1))
   }
 }
 
-/// Softmax over the last dimension of attention logits [B, ..., Lk] that ignores keys whose
-/// `keyMask` [B, Lk] entry is 0 (or false); a row with no key left gets all-zero weights.
-public func maskedSoftmax(_ logits: Tensor, keyMask: Tensor) -> Tensor {
-  var mask = keyMask.dtype == logits.dtype ? keyMask : keyMask.to(logits.dtype)
-  while mask.rank < logits.rank { mask = mask.unsqueeze(1) }
-  return logits.maskedFill(mask .== 0, -1e30).softmax(dim: -1) * mask
+/// softmax(`logits`) · `values` over keys, ignoring keys whose `keyMask` [B, Lk] entry is 0 (or
+/// false); a query with no key left attends to nothing and gets zeros. `logits` [B, ..., Lq, Lk],
+/// `values` [B, ..., Lk, D] → [B, ..., Lq, D], and the weights when `needWeights`.
+///
+/// The mask is added to the logits as a [B, 1, …, Lk] bias and empty sets are zeroed on the
+/// (small) output, so the only passes over the [B, …, Lq, Lk] logits are the softmax's.
+public func maskedAttention(
+  logits: Tensor, values: Tensor, keyMask: Tensor?, needWeights: Bool = false
+) -> (output: Tensor, weights: Tensor?) {
+  guard let keyMask else {
+    let weights = logits.softmax(dim: -1)
+    return (weights.matmul(values), needWeights ? weights : nil)
+  }
+  let batch = logits.size(0), keys = logits.size(-1)
+  let mask = keyMask.dtype == logits.dtype ? keyMask : keyMask.to(logits.dtype)
+  let broadcast = [batch] + Array(repeating: 1, count: logits.rank - 2)
+  let bias = ((mask - 1) * 1e30).reshape(broadcast + [keys])
+  let weights = (logits + bias).softmax(dim: -1)
+  let hasKeys = (mask.sum(-1) .> 0).to(logits.dtype).reshape(broadcast + [1])
+  return (weights.matmul(values) * hasKeys, needWeights ? weights * hasKeys : nil)
 }
