@@ -22,7 +22,7 @@ import Uncertainty
   /// learns slowly at first with the paper's head (at σ 0.1 the kernel values start near e⁻⁵⁰;
   /// the loss falls as slowly in the PyTorch reference), so for 32 steps it gets σ 0.5 (in
   /// train_duq_fm.py's search grid), embeddings of 8, centroids that follow faster (γ 0.99)
-  /// and learning rate 0.1.
+  /// and learning rate 0.1. SDE-Net gets 16 channels, 3 Euler steps and 4 passes.
   static func smallRun(_ method: ImageOODMethod) -> FashionMNISTRun {
     var run = FashionMNISTRun(method: method)
     run.channels = [16, 32, 32]
@@ -37,6 +37,9 @@ import Uncertainty
       run.duq?.embeddingSize = 8
       run.learningRate = 0.1
     }
+    run.sdeNet?.channels = 16
+    run.sdeNet?.layerDepth = 3
+    run.sdeNet?.evaluationPasses = 4
     return run
   }
 
