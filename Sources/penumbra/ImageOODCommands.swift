@@ -171,15 +171,15 @@ extension OODCommand {
     var detector: Detector = .none
     @Option(help: """
       Gram bounds from a fixed random subset of this many of the run's training images (default: \
-      \(gramTrainImagesDefault)); Gram features cost about 7 ms an image on one core (debug build), so \
-      10,000 take about a minute and all 60,000 about seven.
+      \(gramTrainImagesDefault)); Gram features cost 7-11 ms an image on one core (debug build), so \
+      10,000 take one to two minutes and all 60,000 seven to eleven.
       """)
     var gramTrainImages = gramTrainImagesDefault
     @Flag(help: "Print one JSON object.") var json = false
 
-    /// Training images the Gram bounds are fitted on by default: all 60,000 took about seven
-    /// minutes single-threaded (7 ms an image measured in a debug build), too long for an
-    /// evaluation step; 10,000 (1,000 per class on average) cost a sixth of that.
+    /// Training images the Gram bounds are fitted on by default: all 60,000 would take seven to
+    /// eleven minutes single-threaded (7-11 ms an image measured in a debug build), too long for
+    /// an evaluation step; 10,000 (1,000 per class on average) cost a sixth of that.
     static let gramTrainImagesDefault = 10_000
 
     func validate() throws {
