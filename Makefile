@@ -60,8 +60,9 @@ bench-core: deps
 experiments-np: release
 	scripts/experiments-np.sh
 
-# The DUQ paper's Fashion-MNIST -> MNIST OoD benchmark: softmax, deep ensemble, MC dropout, DUQ
-# (30 epochs each, resumable), scored on MNIST, noise and flipped images; out/experiments-ood/table.md.
+# The DUQ paper's Fashion-MNIST -> MNIST OoD benchmark: softmax, deep ensemble, MC dropout, DUQ,
+# SDE-Net and belief matching (30 epochs each, SDE-Net 40; resumable), plus softmax with the
+# Gram-matrix detector, scored on MNIST, noise and flipped images; out/experiments-ood/table.md.
 # Smoke run: `make experiments-ood EPOCHS=1 TRAIN_SUBSET=2000`.
 experiments-ood: release data
 	scripts/experiments-ood.sh

@@ -1,41 +1,61 @@
 #!/usr/bin/env bash
-# The DUQ paper's Fashion-MNIST → MNIST benchmark: softmax, a deep ensemble of 5, MC dropout
-# and DUQ, trained one after another (each resumable: rerun to continue), each scored against
-# MNIST, uniform noise and upside-down Fashion-MNIST; the table goes to $OUT/table.md.
-# Overridable: METHODS (default "softmax duq mcdropout ensemble"), EPOCHS (default 30, train_duq_fm.py's), MILESTONES (epochs after which the learning
-# rate drops; default 10,20), TRAIN_SUBSET and TEST_SUBSET (default:
-# all images), SEED, OUT. A smoke run: `make experiments-ood EPOCHS=1 TRAIN_SUBSET=2000`.
+# The DUQ paper's Fashion-MNIST → MNIST benchmark: softmax, a deep ensemble of 5, MC dropout,
+# DUQ, SDE-Net and belief matching, trained one after another (each resumable: rerun to
+# continue), each scored against MNIST, uniform noise and upside-down Fashion-MNIST; softmax is
+# also scored with the Gram-matrix detector (`ood eval --detector gram`, its own row "Softmax +
+# Gram"). The table goes to $OUT/table.md.
+# Overridable: METHODS (default "softmax duq mcdropout ensemble sdenet belief-matching"), EPOCHS
+# (default: each method's reference budget, 40 for sdenet and 30 for the others, as in
+# train_duq_fm.py), MILESTONES (epochs after which the learning rate drops; default: each
+# method's reference, 10,20, and for sdenet 11,21,31 / 16,31; a given list drops both SDE-Net
+# optimisers), GRAM_TRAIN_IMAGES (training images of the Gram bounds; default: the command's),
+# TRAIN_SUBSET and TEST_SUBSET (default: all images), SEED, OUT. A smoke run:
+# `make experiments-ood EPOCHS=1 TRAIN_SUBSET=2000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EPOCHS=${EPOCHS:-30}
-MILESTONES=${MILESTONES:-10,20}
+EPOCHS=${EPOCHS:-}
+MILESTONES=${MILESTONES:-}
+GRAM_TRAIN_IMAGES=${GRAM_TRAIN_IMAGES:-}
 TRAIN_SUBSET=${TRAIN_SUBSET:-}
 TEST_SUBSET=${TEST_SUBSET:-}
 SEED=${SEED:-0}
 OUT=${OUT:-out/experiments-ood}
 BIN=${BIN:-.build/release/penumbra}
 mkdir -p "$OUT"
-train_args=(--epochs "$EPOCHS" --milestones "$MILESTONES" --seed "$SEED" --resume)
+train_args=(--seed "$SEED" --resume)
 eval_args=(--json)
+gram_args=()
 suffix=""
+if [ -n "$MILESTONES" ]; then train_args+=(--milestones "$MILESTONES"); fi
 # A subset run is another configuration, so it gets its own folder (resuming checks the config).
 if [ -n "$TRAIN_SUBSET" ]; then train_args+=(--train-subset "$TRAIN_SUBSET"); suffix="-subset$TRAIN_SUBSET"; fi
 if [ -n "$TEST_SUBSET" ]; then train_args+=(--test-subset "$TEST_SUBSET"); eval_args+=(--test-subset "$TEST_SUBSET"); fi
+if [ -n "$GRAM_TRAIN_IMAGES" ]; then gram_args+=(--gram-train-images "$GRAM_TRAIN_IMAGES"); fi
 runs=()
-for method in ${METHODS:-softmax duq mcdropout ensemble}; do
+for method in ${METHODS:-softmax duq mcdropout ensemble sdenet belief-matching}; do
   dir="$OUT/$method$suffix"
   runs+=("$dir")
-  if [ -f "$dir/metrics.json" ] && grep -q "\"epochs\" : $EPOCHS," "$dir/metrics.json"; then
-    echo "$method: $EPOCHS epochs already trained ($dir)"
+  epochs=${EPOCHS:-$([ "$method" = sdenet ] && echo 40 || echo 30)}
+  if [ -f "$dir/metrics.json" ] && grep -q "\"epochs\" : $epochs," "$dir/metrics.json"; then
+    echo "$method: $epochs epochs already trained ($dir)"
   else
-    echo "$method: training for $EPOCHS epochs, log in $dir.log"
-    "$BIN" ood train --method "$method" --out "$dir" "${train_args[@]}" > "$dir.log" 2>&1 ||
+    echo "$method: training for $epochs epochs, log in $dir.log"
+    "$BIN" ood train --method "$method" --out "$dir" --epochs "$epochs" "${train_args[@]}" > "$dir.log" 2>&1 ||
       { echo "failed: $dir (see $dir.log)"; exit 1; }
     tail -n 2 "$dir.log" | head -n 1
   fi
   if [ ! "$dir/eval.json" -nt "$dir/model.safetensors" ]; then
     "$BIN" ood eval --checkpoint "$dir" "${eval_args[@]}" > "$dir.eval.log" 2>&1 ||
       { echo "failed: ood eval of $dir (see $dir.eval.log)"; exit 1; }
+  fi
+  # The Gram detector post hoc on the softmax network: a row of its own.
+  if [ "$method" = softmax ]; then
+    if [ ! "$dir/eval-gram.json" -nt "$dir/model.safetensors" ]; then
+      echo "$method: Gram-matrix evaluation, log in $dir.eval-gram.log"
+      "$BIN" ood eval --checkpoint "$dir" --detector gram "${eval_args[@]}" ${gram_args[@]+"${gram_args[@]}"} \
+        > "$dir.eval-gram.log" 2>&1 || { echo "failed: ood eval --detector gram of $dir (see $dir.eval-gram.log)"; exit 1; }
+    fi
+    runs+=("$dir:gram")
   fi
 done
 echo

@@ -51,6 +51,11 @@ public enum Checkpoint {
   }
   static let formatName = "penumbra.checkpoint"
 
+  /// Prefix of a named optimiser's state tensors (`optimizer.` for the unnamed one).
+  static func prefix(_ name: String) -> String { name.isEmpty ? optimizerPrefix : "\(optimizerPrefix)\(name)." }
+  /// Metadata key of a named optimiser's type.
+  static func typeKey(_ name: String) -> String { name.isEmpty ? Key.optimizerType : "\(Key.optimizerType).\(name)" }
+
   /// Saves `model` (and `optimizer`, if given) with the training step and run details to `url`.
   ///
   /// The write is atomic: a crash leaves either the previous checkpoint or the new one.
@@ -58,6 +63,18 @@ public enum Checkpoint {
   public static func save(
     model: Module, optimizer: Optimizer? = nil, step: Int, seed: UInt64? = nil, config: String? = nil,
     modelType: String? = nil, extraMetadata: [String: String] = [:], to url: URL
+  ) throws {
+    try save(
+      model: model, optimizers: optimizer.map { [("", $0)] } ?? [], step: step, seed: seed, config: config,
+      modelType: modelType, extraMetadata: extraMetadata, to: url)
+  }
+
+  /// Saves `model` with several optimisers, each under `optimizer.<name>.` (an empty name:
+  /// `optimizer.`, the single-optimiser layout), for methods that train parts of a model with
+  /// optimisers of their own (SDE-Net's drift and diffusion).
+  public static func save(
+    model: Module, optimizers: [(name: String, optimizer: Optimizer)], step: Int, seed: UInt64? = nil,
+    config: String? = nil, modelType: String? = nil, extraMetadata: [String: String] = [:], to url: URL
   ) throws {
     var metadata = extraMetadata
     var own: [String: String] = [
@@ -68,7 +85,7 @@ public enum Checkpoint {
     ]
     if let seed { own[Key.seed] = String(seed) }
     if let config { own[Key.config] = config }
-    if let optimizer { own[Key.optimizerType] = String(describing: type(of: optimizer)) }
+    for (name, optimizer) in optimizers { own[typeKey(name)] = String(describing: type(of: optimizer)) }
     for (key, value) in own {
       guard metadata.updateValue(value, forKey: key) == nil else {
         throw CheckpointError(file: url, detail: "extra metadata key '\(key)' is reserved")
@@ -79,8 +96,8 @@ public enum Checkpoint {
     for (name, _) in tensors where name.hasPrefix(optimizerPrefix) {
       throw CheckpointError(file: url, detail: "model tensor '\(name)' clashes with the optimiser prefix")
     }
-    if let optimizer {
-      tensors += optimizer.stateTensors.map { (optimizerPrefix + $0.name, $0.tensor) }
+    for (name, optimizer) in optimizers {
+      tensors += optimizer.stateTensors.map { (prefix(name) + $0.name, $0.tensor) }
     }
     try SafeTensors.write(tensors, metadata: metadata, to: url)
   }
@@ -96,42 +113,58 @@ public enum Checkpoint {
   public static func load(
     from url: URL, into model: Module, optimizer: Optimizer? = nil, strict: Bool = true
   ) throws -> CheckpointInfo {
+    try load(from: url, into: model, optimizers: optimizer.map { [("", $0)] } ?? [], strict: strict)
+  }
+
+  /// Loads a checkpoint written by `save(model:optimizers:...)` into `model` and each named
+  /// optimiser; nothing changes when any part does not fit.
+  @discardableResult
+  public static func load(
+    from url: URL, into model: Module, optimizers: [(name: String, optimizer: Optimizer)], strict: Bool = true
+  ) throws -> CheckpointInfo {
     let file = try SafeTensors.read(from: url)
     let info = try checkpointInfo(file.metadata, url: url)
 
     var modelState: [String: Tensor] = [:]
-    var optimizerState: [String: Tensor] = [:]
+    var optimizerStates = Array(repeating: [String: Tensor](), count: optimizers.count)
     for (name, tensor) in file.tensors {
-      if name.hasPrefix(optimizerPrefix) {
-        optimizerState[String(name.dropFirst(optimizerPrefix.count))] = tensor
-      } else {
+      guard name.hasPrefix(optimizerPrefix) else {
         modelState[name] = tensor
+        continue
+      }
+      for (index, optimizer) in optimizers.enumerated() where name.hasPrefix(prefix(optimizer.name)) {
+        optimizerStates[index][String(name.dropFirst(prefix(optimizer.name).count))] = tensor
       }
     }
 
-    // The optimiser first: its load checks everything before changing anything, and its
-    // previous state can be put back if the model then refuses the checkpoint.
-    var previousOptimizerState: [String: Tensor]?
-    if let optimizer {
-      guard !optimizerState.isEmpty else {
-        throw CheckpointError(file: url, detail: "no optimiser state (tensors named '\(optimizerPrefix)*') to restore")
+    // The optimisers first: each load checks everything before changing anything, and their
+    // previous states can be put back if a later part then refuses the checkpoint.
+    var previousStates: [(Optimizer, [String: Tensor])] = []
+    func restorePrevious() { for (optimizer, state) in previousStates { try? optimizer.loadStateTensors(state) } }
+    for ((name, optimizer), state) in zip(optimizers, optimizerStates) {
+      let label = name.isEmpty ? "optimiser" : "optimiser '\(name)'"
+      guard !state.isEmpty else {
+        restorePrevious()
+        throw CheckpointError(file: url, detail: "no \(label) state (tensors named '\(prefix(name))*') to restore")
       }
       let expected = String(describing: type(of: optimizer))
-      if let saved = info.metadata[Key.optimizerType], saved != expected {
-        throw CheckpointError(file: url, detail: "optimiser state was saved by \(saved), not \(expected)")
+      if let saved = info.metadata[typeKey(name)], saved != expected {
+        restorePrevious()
+        throw CheckpointError(file: url, detail: "\(label) state was saved by \(saved), not \(expected)")
       }
-      previousOptimizerState = Dictionary(
-        optimizer.stateTensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+      let previous = Dictionary(optimizer.stateTensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
       do {
-        try optimizer.loadStateTensors(optimizerState)
+        try optimizer.loadStateTensors(state)
+        previousStates.append((optimizer, previous))
       } catch {
+        restorePrevious()
         throw CheckpointError(file: url, detail: "\(error)")
       }
     }
     do {
       try model.loadStateDict(modelState, strict: strict)
     } catch {
-      if let optimizer, let previousOptimizerState { try? optimizer.loadStateTensors(previousOptimizerState) }
+      restorePrevious()
       throw CheckpointError(file: url, detail: "\(error)")
     }
     return info

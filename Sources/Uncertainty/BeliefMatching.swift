@@ -51,10 +51,15 @@ public final class BeliefMatchingClassifier: Module, UncertaintyClassifier {
   /// β of the Dirichlet prior Dir(β·1) (`--prior`).
   public var priorConcentration: Double
   public var certaintyMeasure: CertaintyMeasure
+  /// The official `--coeff` default.
+  public static let defaultKLCoefficient = 0.01
+  /// The official `--prior` default.
+  public static let defaultPriorConcentration = 1.0
 
   /// A classifier on `network` with the official CIFAR-10 ResNet-18 settings by default.
   public init(
-    _ network: any UnaryLayer, klCoefficient: Double = 0.01, priorConcentration: Double = 1,
+    _ network: any UnaryLayer, klCoefficient: Double = defaultKLCoefficient,
+    priorConcentration: Double = defaultPriorConcentration,
     certaintyMeasure: CertaintyMeasure = .maxProbability
   ) {
     self.network = network

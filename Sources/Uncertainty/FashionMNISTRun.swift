@@ -6,6 +6,8 @@ import Torch
 /// The methods of the Fashion-MNIST → MNIST out-of-distribution benchmark.
 public enum ImageOODMethod: String, CaseIterable, Codable, Sendable {
   case softmax, ensemble, mcdropout, duq
+  case beliefMatching = "belief-matching"
+  case sdenet
 
   /// Name used in tables and figure titles.
   public var title: String {
@@ -14,8 +16,43 @@ public enum ImageOODMethod: String, CaseIterable, Codable, Sendable {
     case .ensemble: "Deep ensemble"
     case .mcdropout: "MC dropout"
     case .duq: "DUQ"
+    case .beliefMatching: "Belief matching"
+    case .sdenet: "SDE-Net"
     }
   }
+
+  /// Epochs of the reference run: SDE-Net's official MNIST script trains 40, the others 30.
+  public var paperEpochs: Int { self == .sdenet ? SDENetOptimizers.epochs : FashionMNISTRun.paperEpochs }
+}
+
+/// Belief matching's loss settings (Joo, Chung and Seo; tjoo512/belief-matching-framework).
+public struct BeliefMatchingConfiguration: Codable, Equatable, Sendable {
+  /// Weight of KL(Dir(α) ‖ Dir(β·1)) (`--coeff`).
+  public var klCoefficient = BeliefMatchingClassifier.defaultKLCoefficient
+  /// β of the prior (`--prior`).
+  public var priorConcentration = BeliefMatchingClassifier.defaultPriorConcentration
+  public init() {}
+}
+
+/// SDE-Net's network and second optimiser (Lingkai-Kong/SDE-Net, MNIST/sdenet_mnist.py and
+/// test_detection.py); the drift optimiser uses the run's learningRate, momentum, weightDecay
+/// and milestones.
+public struct SDENetConfiguration: Codable, Equatable, Sendable {
+  /// Channels of the hidden state (`dim=64`).
+  public var channels = 64
+  /// Euler–Maruyama steps (`layer_depth=6`).
+  public var layerDepth = 6
+  /// Diffusion scale while training (the script's `net.sigma = 20`).
+  public var trainingSigma = 20.0
+  /// Diffusion scale when scoring: test_detection.py rebuilds the model, whose default is 500.
+  public var detectionSigma = SDENet.detectionSigma
+  /// Stochastic passes averaged per prediction (`--eva_iter 10`).
+  public var evaluationPasses = 10
+  /// Learning rate of the diffusion net's SGD (`optimizer_G`).
+  public var diffusionLearningRate = 0.01
+  /// Epochs (0-based indices) from which the diffusion learning rate is ×0.1 once more.
+  public var diffusionMilestones = [16, 31]
+  public init() {}
 }
 
 /// Everything that defines a Fashion-MNIST training run of one method; saved as JSON in its
@@ -31,6 +68,21 @@ public enum ImageOODMethod: String, CaseIterable, Codable, Sendable {
 /// layer to 10 logits, SGD with learning rate 0.05, momentum 0.9, weight decay 5e-4, × 0.1
 /// after epochs 10 and 20, batches of 128, five members seeded s … s+4. MC dropout adds dropout
 /// 0.5 before the last layer (Gal and Ghahramani's usual rate) and averages 20 passes.
+///
+/// Belief matching trains the softmax network with the belief-matching loss (KL coefficient
+/// 0.01 and prior concentration 1, tjoo512/belief-matching-framework's defaults) under the
+/// softmax family's SGD settings; its certainty is the chosen measure of the Dirichlet mean
+/// (max probability by default). The paper also scores OoD inputs by the Dirichlet precision α₀
+/// or the mutual information (`BeliefMatchingClassifier.precision`, `.mutualInformation`); the
+/// benchmark leaves those out so every softmax-like method is ranked by the same measure.
+///
+/// SDE-Net follows Lingkai-Kong/SDE-Net's MNIST script: `SDENet_mnist(layer_depth=6, dim=64)`,
+/// σ 20 while training, drift SGD (downsampling, drift, head) with learning rate 0.1 × 0.1 from
+/// epoch indices 11, 21 and 31, diffusion SGD with learning rate 0.01 × 0.1 from 16 and 31, both
+/// momentum 0.9 and weight decay 5e-4, batches of 128, 40 epochs. Scoring follows
+/// test_detection.py: σ 500 (the model's default there), and the certainty is the max of the mean
+/// softmax over 10 passes. Given milestones (`--milestones`) replace both optimisers' drops, so
+/// both learning rates fall ×0.1 at each given epoch: a short run keeps both decays inside it.
 public struct FashionMNISTRun: Codable, Equatable, Sendable {
   public var method: ImageOODMethod
   public var batchSize = 128
@@ -55,6 +107,10 @@ public struct FashionMNISTRun: Codable, Equatable, Sendable {
   public var samples = 20
   /// DUQ's head (nil for the other methods).
   public var duq: DUQConfiguration?
+  /// Belief matching's loss settings (nil for the other methods).
+  public var beliefMatching: BeliefMatchingConfiguration?
+  /// SDE-Net's network and diffusion optimiser (nil for the other methods).
+  public var sdeNet: SDENetConfiguration?
 
   public static let classes = 10
   /// Mean and standard deviation of Fashion-MNIST's training pixels, the reference's
@@ -74,6 +130,19 @@ public struct FashionMNISTRun: Codable, Equatable, Sendable {
         featureSize: featureSize, embeddingSize: 256, classes: Self.classes, lengthScale: 0.1, gamma: 0.999,
         gradientPenaltyWeight: 0.05, initialCount: 12, weightStd: 0.05)
     }
+    if method == .beliefMatching { beliefMatching = BeliefMatchingConfiguration() }
+    if method == .sdenet {
+      sdeNet = SDENetConfiguration()
+      learningRate = 0.1
+      milestones = [11, 21, 31]
+    }
+  }
+
+  /// Sets the epochs after which the learning rate drops: the drift's and diffusion's both for
+  /// SDE-Net, so a shorter budget scales every decay.
+  public mutating func setMilestones(_ epochs: [Int]) {
+    milestones = epochs
+    sdeNet?.diffusionMilestones = epochs
   }
 
   /// The run as one line of JSON with sorted keys, so equal runs compare equal as text.
@@ -105,7 +174,24 @@ public struct FashionMNISTRun: Codable, Equatable, Sendable {
       var configuration = duq!
       configuration.featureSize = featureSize
       return DUQ(features: makeFeatures(), configuration: configuration)
+    case .beliefMatching:
+      let loss = beliefMatching!
+      return BeliefMatchingClassifier(
+        makeNetwork(), klCoefficient: loss.klCoefficient, priorConcentration: loss.priorConcentration,
+        certaintyMeasure: .maxProbability)
+    case .sdenet:
+      let settings = sdeNet!
+      return SDENet(
+        classes: Self.classes, channels: settings.channels, layerDepth: settings.layerDepth,
+        sigma: settings.trainingSigma, evaluationPasses: settings.evaluationPasses)
     }
+  }
+
+  /// Puts a trained `model` of this run in evaluation mode with its scoring settings (SDE-Net:
+  /// the detection σ of test_detection.py).
+  public func prepareForScoring(_ model: any ImageBenchmarkClassifier) {
+    model.eval()
+    if let sdeNet, let model = model as? SDENet { model.sigma = sdeNet.detectionSigma }
   }
 
   func makeFeatures() -> FashionCNN { FashionCNN(channels: channels, featureSize: featureSize) }
@@ -118,6 +204,23 @@ public struct FashionMNISTRun: Codable, Equatable, Sendable {
 
   /// MultiStepLR by epoch.
   public var schedule: LearningRateSchedule { .multiStep(milestones: milestones, gamma: learningRateFactor) }
+
+  /// The optimisers `model` trains with, in the order its `trainingStep` takes them: one SGD,
+  /// or SDE-Net's drift and diffusion SGDs (named so the checkpoint holds both states).
+  public func makeOptimizers(for model: any ImageBenchmarkClassifier) -> [ScheduledOptimizer] {
+    guard let sdeNet, let network = model as? SDENet else {
+      return [ScheduledOptimizer(makeOptimizer(for: model), schedule: schedule)]
+    }
+    let optimizers = SDENetOptimizers(
+      model: network, driftLearningRate: learningRate, diffusionLearningRate: sdeNet.diffusionLearningRate,
+      momentum: momentum, weightDecay: weightDecay)
+    return [
+      ScheduledOptimizer(name: "drift", optimizers.drift, schedule: schedule),
+      ScheduledOptimizer(
+        name: "diffusion", optimizers.diffusion,
+        schedule: .multiStep(milestones: sdeNet.diffusionMilestones, gamma: learningRateFactor)),
+    ]
+  }
 
   /// Images [N, 1, 28, 28] in [0, 1] standardised as the models expect.
   public static func normalize(_ images: Tensor) -> Tensor { (images - pixelMean) / pixelStd }
@@ -135,12 +238,12 @@ public struct FashionMNISTRun: Codable, Equatable, Sendable {
   public func train(
     _ model: any ImageBenchmarkClassifier, on data: ImageDataset, epochs: Int, checkpoint: URL, resume: Bool
   ) throws -> EpochSummary {
-    let optimizer = makeOptimizer(for: model)
+    let optimizers = makeOptimizers(for: model)
     let loop = MiniBatchEpochs(batchSize: batchSize, epochs: epochs, label: method.rawValue)
     let checkpointing = EpochCheckpointing(url: checkpoint, config: json, seed: seed &+ 1_000, schedule: schedule)
     return try loop.run(
-      points: Self.normalize(data.images), labels: data.labels, model: model, optimizer: optimizer,
+      points: Self.normalize(data.images), labels: data.labels, model: model, optimizers: optimizers,
       checkpointing: checkpointing, resume: resume, streams: model.batchStreams
-    ) { model.trainingStep(batches: $0, optimizer: optimizer) }
+    ) { model.trainingStep(batches: $0, optimizers: optimizers.map(\.optimizer)) }
   }
 }

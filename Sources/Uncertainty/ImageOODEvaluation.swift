@@ -97,18 +97,21 @@ public struct ImageOODEvaluation: Encodable {
   /// Scores per OoD set, in the order asked for.
   public var outOfDistribution: [(set: ImageOODSet, scores: OODScores)]
 
-  /// Scores in-distribution predictions against their labels and certainties against each OoD set's.
+  /// Scores in-distribution predictions against their labels and certainties against each OoD
+  /// set's; `inDistributionCertainty` replaces `inDistribution.certainty` in the OoD scores when
+  /// a post-hoc detector scores (part of) the test set itself.
   public init(
     method: ImageOODMethod, certainty: String, epochs: Int, inDistribution: ImageScores, labels: [Int],
-    outOfDistribution: [(set: ImageOODSet, certainty: [Double])]
+    outOfDistribution: [(set: ImageOODSet, certainty: [Double])], inDistributionCertainty: [Double]? = nil
   ) {
+    let detectionCertainty = inDistributionCertainty ?? inDistribution.certainty
     self.method = method
     self.certainty = certainty
     self.epochs = epochs
     testImages = labels.count
     classification = ClassificationScores(probabilities: inDistribution.probabilities, labels: labels)
     self.outOfDistribution = outOfDistribution.map {
-      ($0.set, OODScores(inDistributionConfidence: inDistribution.certainty, outOfDistributionConfidence: $0.certainty))
+      ($0.set, OODScores(inDistributionConfidence: detectionCertainty, outOfDistributionConfidence: $0.certainty))
     }
   }
 

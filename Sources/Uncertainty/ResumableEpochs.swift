@@ -25,6 +25,20 @@ public struct EpochCheckpointing {
   static let secondsKey = "train_seconds"
 }
 
+/// An optimiser of a resumable run with its learning-rate schedule by epoch, saved in the
+/// checkpoint under `name` (empty: the single-optimiser layout).
+public struct ScheduledOptimizer {
+  public var name: String
+  public var optimizer: Optimizer
+  public var schedule: LearningRateSchedule
+
+  public init(name: String = "", _ optimizer: Optimizer, schedule: LearningRateSchedule) {
+    self.name = name
+    self.optimizer = optimizer
+    self.schedule = schedule
+  }
+}
+
 /// What a resumable run did.
 public struct EpochSummary: Codable, Sendable, Equatable {
   /// Epochs the checkpoint held when this run started.
@@ -51,16 +65,30 @@ extension MiniBatchEpochs {
     points: Tensor, labels: Tensor, model: Module, optimizer: Optimizer, checkpointing: EpochCheckpointing,
     resume: Bool, streams: Int = 1, step: ([(x: Tensor, labels: Tensor)]) -> Double
   ) throws -> EpochSummary {
+    try run(
+      points: points, labels: labels, model: model,
+      optimizers: [ScheduledOptimizer(optimizer, schedule: checkpointing.schedule)], checkpointing: checkpointing,
+      resume: resume, streams: streams, step: step)
+  }
+
+  /// The same loop for methods that step several optimisers (SDE-Net's drift and diffusion):
+  /// each follows its own schedule, and the checkpoint holds every one's state under its name
+  /// (`checkpointing.schedule` is not used).
+  public func run(
+    points: Tensor, labels: Tensor, model: Module, optimizers: [ScheduledOptimizer],
+    checkpointing: EpochCheckpointing, resume: Bool, streams: Int = 1,
+    step: ([(x: Tensor, labels: Tensor)]) -> Double
+  ) throws -> EpochSummary {
     let batches = points.size(0) / batchSize
     precondition(batches > 0, "\(points.size(0)) points make no full batch of \(batchSize)")
-    let (start, earlierSeconds) = resume ? try restore(model, optimizer, checkpointing) : (0, 0)
+    let (start, earlierSeconds) = resume ? try restore(model, optimizers, checkpointing) : (0, 0)
     let progress = ProgressReporter(totalSteps: epochs * batches, label: label, firstStep: start * batches)
     var lastGood: Int? = start > 0 ? start : nil
     var loss = Double.nan
     defer { model.eval() }
     for epoch in start..<Swift.max(start, epochs) {
       Torch.manualSeed(checkpointing.seed &+ UInt64(epoch))
-      checkpointing.schedule.apply(to: optimizer, step: epoch)
+      for scheduled in optimizers { scheduled.schedule.apply(to: scheduled.optimizer, step: epoch) }
       let orders = (0..<streams).map { _ in Tensor.randperm(points.size(0)) }
       for b in 0..<batches {
         let batch = orders.map { order in
@@ -79,7 +107,7 @@ extension MiniBatchEpochs {
       }
       let seconds = earlierSeconds + progress.elapsedSeconds
       try Checkpoint.save(
-        model: model, optimizer: optimizer, step: epoch + 1, seed: checkpointing.seed, config: checkpointing.config,
+        model: model, optimizers: optimizers.map { ($0.name, $0.optimizer) }, step: epoch + 1, seed: checkpointing.seed, config: checkpointing.config,
         extraMetadata: [EpochCheckpointing.secondsKey: String(seconds)], to: checkpointing.url)
       lastGood = epoch + 1
     }
@@ -90,7 +118,7 @@ extension MiniBatchEpochs {
   }
 
   /// Loads the checkpoint, if there is one, and returns its epoch count and training seconds.
-  func restore(_ model: Module, _ optimizer: Optimizer, _ checkpointing: EpochCheckpointing) throws -> (Int, Double) {
+  func restore(_ model: Module, _ optimizers: [ScheduledOptimizer], _ checkpointing: EpochCheckpointing) throws -> (Int, Double) {
     let url = checkpointing.url
     guard FileManager.default.fileExists(atPath: url.path) else { return (0, 0) }
     let info = try Checkpoint.info(at: url)
@@ -100,7 +128,7 @@ extension MiniBatchEpochs {
         detail: "was trained with a different configuration:\n  saved: \(saved)\n  now:   \(checkpointing.config)\n"
           + "use another --out folder or the same flags")
     }
-    let epochs = try Checkpoint.load(from: url, into: model, optimizer: optimizer).step
+    let epochs = try Checkpoint.load(from: url, into: model, optimizers: optimizers.map { ($0.name, $0.optimizer) }).step
     FileHandle.standardError.write("[\(label)] resuming after epoch \(epochs) (\(url.path))\n".data(using: .utf8)!)
     return (epochs, info.metadata[EpochCheckpointing.secondsKey].flatMap(Double.init) ?? 0)
   }

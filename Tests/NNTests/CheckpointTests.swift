@@ -52,6 +52,48 @@ private func parameterValues(_ model: Module) -> [String: [Float]] {
     #expect(try Checkpoint.info(at: url) == info)
   }
 
+  /// Two optimisers over two parts of a model (SDE-Net's drift and diffusion) are saved under
+  /// their names and restored separately; a checkpoint that lacks one is refused, leaving the
+  /// other as it was.
+  @Test func namedOptimizersRoundTripAndAMissingOneIsRefused() throws {
+    let directory = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = directory.appendingPathComponent("two.safetensors")
+    Torch.manualSeed(5)
+    let model = MLP([1, 8, 1], activation: .tanh)
+    let parameters = model.parameters()
+    let first = SGD(Array(parameters.prefix(2)), learningRate: 0.1, momentum: 0.9)
+    let second = Adam(Array(parameters.dropFirst(2)), learningRate: 1e-2)
+    for _ in 0..<3 {
+      first.zeroGrad()
+      second.zeroGrad()
+      (model(x) - y).square().mean().backward()
+      first.step()
+      second.step()
+    }
+    try Checkpoint.save(model: model, optimizers: [("first", first), ("second", second)], step: 3, to: url)
+    let names = try SafeTensors.read(from: url).tensors.map(\.name)
+    #expect(names.contains { $0.hasPrefix("optimizer.first.") } && names.contains { $0.hasPrefix("optimizer.second.") })
+
+    let fresh = MLP([1, 8, 1], activation: .tanh)
+    let freshParameters = fresh.parameters()
+    let freshFirst = SGD(Array(freshParameters.prefix(2)), learningRate: 0.1, momentum: 0.9)
+    let freshSecond = Adam(Array(freshParameters.dropFirst(2)), learningRate: 1e-2)
+    try Checkpoint.load(from: url, into: fresh, optimizers: [("first", freshFirst), ("second", freshSecond)])
+    #expect(freshFirst.stepCount == 3 && freshSecond.stepCount == 3)
+    for (a, b) in zip(first.stateTensors, freshFirst.stateTensors) {
+      #expect(a.name == b.name && (a.tensor - b.tensor).abs().max().item() == 0)
+    }
+
+    let other = SGD(Array(freshParameters.prefix(2)), learningRate: 0.1, momentum: 0.9)
+    let third = SGD(Array(freshParameters.dropFirst(2)), learningRate: 0.1)
+    let error = try #require(throws: CheckpointError.self) {
+      try Checkpoint.load(from: url, into: fresh, optimizers: [("first", other), ("third", third)])
+    }
+    #expect("\(error)".contains("optimiser 'third'"))
+    #expect(other.stepCount == 0)
+  }
+
   @Test func resumeWithoutOptimiserStateDiffers() throws {
     // Guards the exactness test: dropping the Adam moments must change the trajectory.
     let directory = try makeTemporaryDirectory()
