@@ -23,6 +23,32 @@ public enum AttentionKind: String, CaseIterable, Codable, Sendable {
   case dot
   /// Multihead scaled dot product (8 heads) with learned projections.
   case multihead
+  /// The Neural Process Family's "transformer" attender: multihead attention (key and value
+  /// projections without bias, no output projection), then a residual connection to the
+  /// queries, layer norm, a one-hidden-layer MLP with a residual and a second layer norm.
+  case transformer
+}
+
+/// Which published architecture the encoders and decoder follow; the data, the training step,
+/// the ELBO and the evaluation are the same for both.
+public enum NeuralProcessArchitecture: String, CaseIterable, Codable, Sendable {
+  /// The ANP paper's code (Kim et al. 2019): MLPs on concat(x, y) (separate encoders for the
+  /// deterministic and latent paths), a decoder MLP on concat(r, z, x).
+  case anpPaper = "anp-paper"
+  /// The Neural Process Family repository's 1-D models (Dubois et al. 2020, its
+  /// jupyter/reproducibility notebooks): a learned x-embedding shared by both sides, encoder and
+  /// decoder inputs merged by summing a resized second input into the x-embedding, one pair
+  /// encoder shared by the deterministic and latent paths, the NP's decoder reading z alone.
+  case npf
+
+  /// The predictive σ floor the architecture's reference code uses.
+  public var defaultMinimumStd: Double { self == .npf ? 0.01 : 0.1 }
+  /// The cross-attention of attncnp/anp in the architecture's reference code.
+  public var defaultAttention: AttentionKind { self == .npf ? .transformer : .multihead }
+  /// Linear layers of the pair encoder MLP (anp-paper: 3 hidden + output; npf: 2 hidden + output).
+  public var defaultEncoderLayers: Int { self == .npf ? 3 : 4 }
+  /// Hidden layers of the decoder MLP (anp-paper: 2; npf: 4).
+  public var defaultDecoderLayers: Int { self == .npf ? 4 : 2 }
 }
 
 /// Architecture of a Neural Process; saved in checkpoints as JSON.
@@ -45,25 +71,34 @@ public struct NeuralProcessConfiguration: Codable, Sendable, Equatable {
   /// code); the Neural Process Family benchmark uses 0.01. Optional so that checkpoints written
   /// before it existed keep their configuration.
   public var minimumStd: Double?
+  /// The architecture; nil means the ANP paper's (and is what checkpoints written before the
+  /// choice existed hold, so they keep decoding as before).
+  public var architecture: NeuralProcessArchitecture?
 
-  /// The predictive standard deviation's floor in use.
-  public var predictiveStdFloor: Double { minimumStd ?? 0.1 }
+  /// The architecture in use.
+  public var design: NeuralProcessArchitecture { architecture ?? .anpPaper }
 
+  /// The predictive standard deviation's floor in use (nil: the architecture's, 0.1 or 0.01).
+  public var predictiveStdFloor: Double { minimumStd ?? design.defaultMinimumStd }
+
+  /// Nil arguments take the architecture's defaults; a floor equal to the architecture's and the
+  /// ANP-paper architecture are stored as nil, so configurations read as they did before.
   public init(
-    kind: NeuralProcessKind, attention: AttentionKind = .multihead, xDimension: Int = 1, yDimension: Int = 1,
-    hiddenSize: Int = 128, latentSize: Int = 128, encoderLayers: Int = 4, decoderLayers: Int = 2,
-    selfAttentionLayers: Int = 0, heads: Int = 8, minimumStd: Double? = nil
+    kind: NeuralProcessKind, architecture: NeuralProcessArchitecture = .anpPaper, attention: AttentionKind? = nil,
+    xDimension: Int = 1, yDimension: Int = 1, hiddenSize: Int = 128, latentSize: Int = 128, encoderLayers: Int? = nil,
+    decoderLayers: Int? = nil, selfAttentionLayers: Int = 0, heads: Int = 8, minimumStd: Double? = nil
   ) {
     self.kind = kind
-    self.attention = kind.usesCrossAttention ? attention : .uniform
+    self.architecture = architecture == .anpPaper ? nil : architecture
+    self.attention = kind.usesCrossAttention ? (attention ?? architecture.defaultAttention) : .uniform
     self.xDimension = xDimension
     self.yDimension = yDimension
     self.hiddenSize = hiddenSize
     self.latentSize = latentSize
-    self.encoderLayers = encoderLayers
-    self.decoderLayers = decoderLayers
+    self.encoderLayers = encoderLayers ?? architecture.defaultEncoderLayers
+    self.decoderLayers = decoderLayers ?? architecture.defaultDecoderLayers
     self.selfAttentionLayers = selfAttentionLayers
     self.heads = heads
-    self.minimumStd = minimumStd
+    self.minimumStd = minimumStd == architecture.defaultMinimumStd ? nil : minimumStd
   }
 }

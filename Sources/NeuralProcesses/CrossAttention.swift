@@ -5,29 +5,33 @@ import Torch
 /// Cross-attention from target inputs (queries) to context inputs (keys) over context
 /// representations (values), as in the ANP's deterministic path.
 ///
-/// Keys and queries go through one shared MLP (the ANP's "mlp" representation) except for
-/// `uniform`, which is the plain masked mean and ignores positions.
+/// In the ANP-paper architecture keys and queries are raw inputs that go through one shared MLP
+/// (the ANP's "mlp" representation); in the NPF architecture they arrive already embedded by
+/// the model's x-encoder (`embedsPositions: false`). `uniform` is the plain masked mean and
+/// ignores positions.
 final class CrossAttention: Module {
   let kind: AttentionKind
   let positionEncoder: MLP?
   let multihead: MultiheadAttention?
+  let transformer: TransformerAttention?
   /// Length scale of the Laplace kernel (1 in the ANP code).
   let laplaceScale = 1.0
 
-  init(kind: AttentionKind, xDimension: Int, hiddenSize: Int, heads: Int) {
+  init(kind: AttentionKind, xDimension: Int, hiddenSize: Int, heads: Int, embedsPositions: Bool = true) {
     self.kind = kind
-    positionEncoder = kind == .uniform ? nil : MLP([xDimension, hiddenSize, hiddenSize])
+    positionEncoder = kind == .uniform || !embedsPositions ? nil : MLP([xDimension, hiddenSize, hiddenSize])
     multihead = kind == .multihead ? MultiheadAttention(embedDimension: hiddenSize, heads: heads) : nil
+    transformer = kind == .transformer ? TransformerAttention(size: hiddenSize, heads: heads) : nil
   }
 
-  /// queries [B, Nt, Dx], keys [B, Nc, Dx], values [B, Nc, H], keyMask [B, Nc] → [B, Nt, H].
+  /// queries [B, Nt, Dq], keys [B, Nc, Dq], values [B, Nc, H], keyMask [B, Nc] → [B, Nt, H].
   func callAsFunction(queries: Tensor, keys: Tensor, values: Tensor, keyMask: Tensor) -> Tensor {
-    guard let positionEncoder else {
+    if kind == .uniform {
       let mean = Masking.mean(values, mask: keyMask).unsqueeze(1)
       return mean.expand(-1, queries.size(1), -1)
     }
-    let q = positionEncoder(queries)
-    let k = positionEncoder(keys)
+    let q = positionEncoder.map { $0(queries) } ?? queries
+    let k = positionEncoder.map { $0(keys) } ?? keys
     switch kind {
     case .laplace:
       let distances = q.pairwiseDistances(k, p: 1)  // ‖q − k‖₁: [B, Nt, Nc]
@@ -37,8 +41,10 @@ final class CrossAttention: Module {
       return maskedAttention(logits: logits, values: values, keyMask: keyMask).output
     case .multihead:
       return multihead!(query: q, key: k, value: values, keyMask: keyMask).output
+    case .transformer:
+      return transformer!(queries: q, keys: k, values: values, keyMask: keyMask)
     case .uniform:
-      fatalError("unreachable: uniform attention has no position encoder")
+      fatalError("unreachable: uniform attention returned above")
     }
   }
 }

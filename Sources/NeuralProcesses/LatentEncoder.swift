@@ -2,28 +2,50 @@ import Datasets
 import NN
 import Torch
 
-/// The latent path: an MLP on (x, y) pairs, optional self-attention, masked mean, then a
-/// Gaussian over z with σ = 0.1 + 0.9·sigmoid (the ANP code's parameterisation).
+/// The latent path: per-point representations of (x, y) pairs, optional self-attention, masked
+/// mean, a ReLU hidden layer, then a Gaussian over z with σ = 0.1 + 0.9·sigmoid (the
+/// parameterisation of both the ANP code and the NPF's `LatentNeuralProcessFamily`).
+///
+/// The ANP-paper architecture gives the path a pair-encoder MLP of its own on concat(x, y); the
+/// NPF architecture has none (`pairEncoder` nil) and feeds it the deterministic path's
+/// representations, since NPF's latent encoder reads the one pair encoder's mean.
 final class LatentEncoder: Module {
-  let pairEncoder: MLP
+  let pairEncoder: MLP?
   let selfAttention: [SelfAttentionBlock]
   let hidden: Linear
   let meanHead: Linear
   let scaleHead: Linear
 
-  init(encoderSizes: [Int], latentSize: Int, selfAttentionLayers: Int, heads: Int) {
-    pairEncoder = MLP(encoderSizes)
+  /// The ANP paper's latent path: its own pair encoder with sizes `encoderSizes`, a hidden layer
+  /// halfway between the representation and latent sizes.
+  convenience init(encoderSizes: [Int], latentSize: Int, selfAttentionLayers: Int, heads: Int) {
     let width = encoderSizes.last!
-    selfAttention = (0..<selfAttentionLayers).map { _ in SelfAttentionBlock(size: width, heads: heads) }
-    hidden = Linear(width, (width + latentSize) / 2)
-    meanHead = Linear((width + latentSize) / 2, latentSize)
-    scaleHead = Linear((width + latentSize) / 2, latentSize)
+    self.init(
+      pairEncoder: MLP(encoderSizes), width: width, hiddenWidth: (width + latentSize) / 2, latentSize: latentSize,
+      selfAttentionLayers: selfAttentionLayers, heads: heads)
   }
 
+  /// Representations of size `width` (from `pairEncoder` when given) → hidden layer of
+  /// `hiddenWidth` → mean and scale heads of `latentSize`.
+  init(pairEncoder: MLP?, width: Int, hiddenWidth: Int, latentSize: Int, selfAttentionLayers: Int = 0, heads: Int = 8) {
+    self.pairEncoder = pairEncoder
+    selfAttention = (0..<selfAttentionLayers).map { _ in SelfAttentionBlock(size: width, heads: heads) }
+    hidden = Linear(width, hiddenWidth)
+    meanHead = Linear(hiddenWidth, latentSize)
+    scaleHead = Linear(hiddenWidth, latentSize)
+  }
+
+  /// q(z | points) through the path's own pair encoder.
   func callAsFunction(_ points: PointSet) -> Normal {
-    var s = pairEncoder(Tensor.cat([points.x, points.y], dim: -1))
-    for block in selfAttention { s = block(s, mask: points.mask) }
-    let h = hidden(Masking.mean(s, mask: points.mask)).relu()
+    guard let pairEncoder else { fatalError("this latent path reads the model's pair representations: call distribution(_:mask:)") }
+    return distribution(pairEncoder(Tensor.cat([points.x, points.y], dim: -1)), mask: points.mask)
+  }
+
+  /// q(z | points) from per-point representations [B, N, width] and their mask [B, N].
+  func distribution(_ representations: Tensor, mask: Tensor) -> Normal {
+    var s = representations
+    for block in selfAttention { s = block(s, mask: mask) }
+    let h = hidden(Masking.mean(s, mask: mask)).relu()
     return Normal(mean: meanHead(h), std: 0.1 + 0.9 * scaleHead(h).sigmoid())
   }
 }

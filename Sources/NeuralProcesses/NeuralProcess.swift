@@ -6,59 +6,128 @@ import Torch
 /// A Neural Process of any of the four kinds (CNP, NP, AttnCNP, ANP), batched and masked.
 ///
 /// Shapes: x [B, N, Dx], y [B, N, Dy], masks [B, N] with 1 for real points and 0 for padding,
-/// so one batch mixes tasks with different context and target counts. The architecture
-/// follows the ANP paper's code: encoder MLPs on (x, y) pairs, a deterministic path
-/// aggregated by mean or cross-attention, a latent path with σ = 0.1 + 0.9·sigmoid, and a
-/// decoder on (r, z, x_target) with σ = floor + (1 − floor)·softplus (floor 0.1 by default).
+/// so one batch mixes tasks with different context and target counts. Two architectures
+/// (`NeuralProcessArchitecture`) share everything but the layers:
+///
+/// - ANP paper's code: encoder MLPs on (x, y) pairs, a deterministic path aggregated by mean or
+///   cross-attention, a latent path with its own encoder, and a decoder on (r, z, x_target).
+/// - NPF's 1-D models: x goes through an MLP embedding (1 hidden layer) on both sides; a pair's
+///   representation is MLP(ReLU(x-embedding + resize(y))) (NPF's `merge_flat_input` with
+///   `is_sum_merge`), shared by the deterministic path and the latent path (an MLP on its mean);
+///   the decoder is MLP(ReLU(target x-embedding + resize(representation))), where the
+///   representation is r for CNP/AttnCNP, z alone for the NP (NPF's `encoded_path="latent"`)
+///   and ReLU(Linear(concat(r, z))) for the ANP.
+///
+/// The latent path's σ is 0.1 + 0.9·sigmoid in both; the predictive σ is
+/// floor + (1 − floor)·softplus (floor 0.1 for the ANP paper, 0.01 for NPF, by default).
 public final class NeuralProcess: Module {
   public let configuration: NeuralProcessConfiguration
+  /// NPF: the x-embedding MLP shared by context and target inputs (nil: raw x, the ANP paper's).
+  let xEncoder: MLP?
+  /// NPF: resizes y to the x-embedding's size before the pair encoder's sum merge.
+  let pairResizer: MLP?
+  /// Pair encoder: an MLP on concat(x, y) (ANP paper) or on the sum-merged pair (NPF).
   let deterministicEncoder: MLP
   let deterministicSelfAttention: [SelfAttentionBlock]
   let crossAttention: CrossAttention
   let latentEncoder: LatentEncoder?
+  /// NPF's ANP: ReLU(Linear(concat(r, z))) merges the two paths before the decoder.
+  let latentMerger: Linear?
+  /// NPF: resizes the representation to the x-embedding's size before the decoder's sum merge.
+  let decoderResizer: MLP?
   let decoder: MLP
 
   public init(_ configuration: NeuralProcessConfiguration) {
     self.configuration = configuration
     let c = configuration
-    let pairSize = c.xDimension + c.yDimension
-    let encoderSizes = [pairSize] + Array(repeating: c.hiddenSize, count: c.encoderLayers)
-    deterministicEncoder = MLP(encoderSizes)
-    deterministicSelfAttention = (0..<c.selfAttentionLayers).map { _ in
-      SelfAttentionBlock(size: c.hiddenSize, heads: c.heads)
+    switch c.design {
+    case .anpPaper:
+      let pairSize = c.xDimension + c.yDimension
+      let encoderSizes = [pairSize] + Array(repeating: c.hiddenSize, count: c.encoderLayers)
+      xEncoder = nil
+      pairResizer = nil
+      deterministicEncoder = MLP(encoderSizes)
+      deterministicSelfAttention = (0..<c.selfAttentionLayers).map { _ in
+        SelfAttentionBlock(size: c.hiddenSize, heads: c.heads)
+      }
+      crossAttention = CrossAttention(kind: c.attention, xDimension: c.xDimension, hiddenSize: c.hiddenSize, heads: c.heads)
+      latentEncoder =
+        c.kind.hasLatentPath
+        ? LatentEncoder(encoderSizes: encoderSizes, latentSize: c.latentSize, selfAttentionLayers: c.selfAttentionLayers, heads: c.heads)
+        : nil
+      latentMerger = nil
+      decoderResizer = nil
+      let decoderInput = c.hiddenSize + (c.kind.hasLatentPath ? c.latentSize : 0) + c.xDimension
+      decoder = MLP([decoderInput] + Array(repeating: c.hiddenSize, count: c.decoderLayers) + [2 * c.yDimension])
+    case .npf:
+      precondition(c.selfAttentionLayers == 0, "the NPF architecture's 1-D models have no self-attention layers")
+      let r = c.hiddenSize
+      xEncoder = MLP([c.xDimension, r, r])
+      pairResizer = Self.npfResizer(c.yDimension, r)
+      // NPF's notebooks widen the CNP/LNP pair encoder to 2·r_dim "to have similar number of
+      // parameters than other NPFs"; AttnCNP/AttnLNP keep r_dim.
+      let width = c.kind.usesCrossAttention ? r : 2 * r
+      deterministicEncoder = MLP([r] + Array(repeating: width, count: c.encoderLayers - 1) + [r])
+      deterministicSelfAttention = []
+      crossAttention = CrossAttention(kind: c.attention, xDimension: c.xDimension, hiddenSize: r, heads: c.heads, embedsPositions: false)
+      latentEncoder = c.kind.hasLatentPath ? LatentEncoder(pairEncoder: nil, width: r, hiddenWidth: r, latentSize: c.latentSize) : nil
+      latentMerger = c.kind == .anp ? Linear(r + c.latentSize, r) : nil
+      decoderResizer = Self.npfResizer(c.kind == .np ? c.latentSize : r, r)
+      decoder = MLP([r] + Array(repeating: r, count: c.decoderLayers) + [2 * c.yDimension])
     }
-    crossAttention = CrossAttention(kind: c.attention, xDimension: c.xDimension, hiddenSize: c.hiddenSize, heads: c.heads)
-    latentEncoder =
-      c.kind.hasLatentPath
-      ? LatentEncoder(encoderSizes: encoderSizes, latentSize: c.latentSize, selfAttentionLayers: c.selfAttentionLayers, heads: c.heads)
-      : nil
-    let decoderInput = c.hiddenSize + (c.kind.hasLatentPath ? c.latentSize : 0) + c.xDimension
-    decoder = MLP([decoderInput] + Array(repeating: c.hiddenSize, count: c.decoderLayers) + [2 * c.yDimension])
   }
 
-  /// The deterministic representation r* for each target, [B, Nt, H].
-  func deterministicPath(_ context: PointSet, targetX: Tensor) -> Tensor {
-    var r = deterministicEncoder(Tensor.cat([context.x, context.y], dim: -1))
-    for block in deterministicSelfAttention { r = block(r, mask: context.mask) }
-    return crossAttention(queries: targetX, keys: context.x, values: r, keyMask: context.mask)
+  /// NPF's `MLP(input, output)` with its defaults: one hidden layer of 32, widened to
+  /// min(input, output) when that is larger.
+  static func npfResizer(_ input: Int, _ output: Int) -> MLP {
+    MLP([input, Swift.max(32, Swift.min(input, output)), output])
   }
+
+  /// The inputs as the encoders and decoder read them: the NPF x-embedding, or x itself.
+  func embed(_ x: Tensor) -> Tensor { xEncoder.map { $0(x) } ?? x }
+
+  /// Per-point representations of (x, y) pairs, [B, N, H], from embedded inputs `x`.
+  func encodePairs(x: Tensor, y: Tensor) -> Tensor {
+    guard let pairResizer else { return deterministicEncoder(Tensor.cat([x, y], dim: -1)) }
+    return deterministicEncoder((x + pairResizer(y)).relu())
+  }
+
+  /// The deterministic representation r* for each target, [B, Nt, H], from embedded inputs.
+  func deterministicPath(_ context: PointSet, contextX: Tensor, targetX: Tensor) -> Tensor {
+    var r = encodePairs(x: contextX, y: context.y)
+    for block in deterministicSelfAttention { r = block(r, mask: context.mask) }
+    return crossAttention(queries: targetX, keys: contextX, values: r, keyMask: context.mask)
+  }
+
+  /// Whether the decoder reads the deterministic path: all but NPF's NP, whose decoder reads z alone.
+  var decoderReadsDeterministicPath: Bool { !(configuration.design == .npf && configuration.kind == .np) }
 
   /// q(z | points): the latent path's Gaussian over z, or nil for deterministic models.
   public func latentDistribution(_ points: PointSet) -> Normal? {
-    latentEncoder?(points)
+    guard let latentEncoder else { return nil }
+    guard latentEncoder.pairEncoder == nil else { return latentEncoder(points) }
+    return latentEncoder.distribution(encodePairs(x: embed(points.x), y: points.y), mask: points.mask)
   }
 
   /// The predictive distribution at `targetX` given the context and, for latent models, a z
   /// of shape [B, latentSize] (drawn from the prior q(z | C) when omitted).
   public func predict(context: PointSet, targetX: Tensor, z: Tensor? = nil) -> Normal {
-    let r = deterministicPath(context, targetX: targetX)
-    var parts = [r]
+    let targetEmbedding = embed(targetX)
+    var parts: [Tensor] = []
+    if decoderReadsDeterministicPath {
+      parts.append(deterministicPath(context, contextX: embed(context.x), targetX: targetEmbedding))
+    }
     if configuration.kind.hasLatentPath {
       let z = z ?? latentDistribution(context)!.rsample()
       parts.append(z.unsqueeze(1).expand(-1, targetX.size(1), -1))
     }
-    parts.append(targetX)
-    let output = decoder(Tensor.cat(parts, dim: -1))
+    let output: Tensor
+    if let decoderResizer {
+      let representation = latentMerger.map { $0(Tensor.cat(parts, dim: -1)).relu() } ?? parts[0]
+      output = decoder((targetEmbedding + decoderResizer(representation)).relu())
+    } else {
+      output = decoder(Tensor.cat(parts + [targetX], dim: -1))
+    }
     let (mean, rawScale) = (output[.ellipsis, 0..<configuration.yDimension], output[.ellipsis, configuration.yDimension...])
     let floor = configuration.predictiveStdFloor
     return Normal(mean: mean, std: floor + (1 - floor) * rawScale.softplus())

@@ -88,13 +88,13 @@ extension NeuralProcessCommand.Train {
     let run = NeuralProcessRun(
       model: NeuralProcessConfiguration(
         kind: model, attention: attention, xDimension: 2, yDimension: 1, hiddenSize: hidden, latentSize: hidden,
-        selfAttentionLayers: selfAttentionLayers, minimumStd: minimumStd == 0.1 ? nil : minimumStd),
+        selfAttentionLayers: selfAttentionLayers, minimumStd: minimumStd),
       curveProtocol: .deepmind, kernel: .eq, randomHyperparameters: false, batchSize: batchSize, learningRate: learningRate,
       learningRateDecay: learningRateDecay == 1 ? nil : learningRateDecay, images: source)
     Torch.manualSeed(seed)
     let network = NeuralProcess(run.model)
     let optimizer = Adam(network.parameters(), learningRate: learningRate)
-    let name = model.usesCrossAttention ? "\(model.rawValue)-\(attention.rawValue)" : model.rawValue
+    let name = run.model.name
     let loop = TrainingLoop(
       steps: steps, seed: seed, checkpoint: folder.appendingPathComponent("model.safetensors"),
       checkpointEvery: checkpointEvery, config: run.json, label: "\(name) on \(source.rawValue)",

@@ -79,8 +79,18 @@ extension NeuralProcessCommand {
       abstract: "Train a Neural Process on GP curves; writes model.safetensors, metrics.json and predictions.png.")
 
     @Option(help: "cnp, np, attncnp or anp.") var model: NeuralProcessKind
-    @Option(help: "Cross-attention of attncnp/anp: uniform, laplace, dot, multihead.") var attention: AttentionKind = .multihead
-    @Option(name: .customLong("protocol"), help: "deepmind (ANP paper) or npf (Neural Process Family benchmark).")
+    @Option(
+      help: """
+        Layers of the model: anp-paper (the ANP paper's code) or npf (the Neural Process Family \
+        repository's 1-D CNP, LNP, AttnCNP and AttnLNP, the models behind its published scores; \
+        use it with --protocol npf to compare with them).
+        """)
+    var architecture: NeuralProcessArchitecture = .anpPaper
+    @Option(help: "Cross-attention of attncnp/anp: uniform, laplace, dot, multihead, transformer (default: multihead for anp-paper, transformer for npf).")
+    var attention: AttentionKind?
+    @Option(
+      name: .customLong("protocol"),
+      help: "deepmind (ANP paper) or npf (Neural Process Family benchmark; pair it with --architecture npf for NPF's models).")
     var curveProtocol: CurveProtocol = .deepmind
     @Option(help: "eq, matern52, matern32, periodic or noisy-matern.") var kernel: CurveKernel = .eq
     @Flag(help: "Per-function random hyperparameters (l ~ U[0.1, 0.6], σ_f ~ U[0.1, 1]).") var randomHyperparameters = false
@@ -92,7 +102,7 @@ extension NeuralProcessCommand {
     @Option(help: "Adam learning rate.") var learningRate = 1e-4
     @Option(help: "Divide the learning rate by this factor, exponentially, over the run (NPF: 10).") var learningRateDecay = 1.0
     @Option(help: "Hidden and latent size.") var hidden = 128
-    @Option(help: "Floor of the predictive σ (0.1 as in the ANP paper's code; the NPF benchmark uses 0.01).") var minimumStd = 0.1
+    @Option(help: "Floor of the predictive σ (default: the architecture's, 0.1 for anp-paper, 0.01 for npf).") var minimumStd: Double?
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 1000
     @Option(help: "Test tasks scored after training.") var evaluationTasks = 1000
     @Option(help: "z samples for scoring latent models (default: 32 for np, 8 for anp).") var samples: Int?
@@ -103,14 +113,20 @@ extension NeuralProcessCommand {
       guard steps > 0, batchSize > 0, learningRate > 0, hidden > 0, checkpointEvery > 0, evaluationTasks > 0 else {
         throw ValidationError("--steps, --batch-size, --learning-rate, --hidden, --checkpoint-every and --evaluation-tasks must be positive")
       }
-      guard minimumStd > 0 && minimumStd < 1 else {
+      if let minimumStd, !(minimumStd > 0 && minimumStd < 1) {
         throw ValidationError("--minimum-std must lie in (0, 1); got \(minimumStd)")
+      }
+      if architecture == .npf {
+        guard selfAttentionLayers == 0, data == nil else {
+          throw ValidationError("--architecture npf builds NPF's 1-D curve models: it takes neither --data nor --self-attention-layers")
+        }
       }
       guard learningRateDecay >= 1 else {
         throw ValidationError("--learning-rate-decay must be at least 1 (1 keeps the rate constant); got \(learningRateDecay)")
       }
-      if hidden % 8 != 0 && model.usesCrossAttention && attention == .multihead {
-        throw ValidationError("--hidden must be a multiple of 8 for multihead attention (8 heads)")
+      let crossAttention = attention ?? architecture.defaultAttention
+      if hidden % 8 != 0 && model.usesCrossAttention && (crossAttention == .multihead || crossAttention == .transformer) {
+        throw ValidationError("--hidden must be a multiple of 8 for \(crossAttention.rawValue) attention (8 heads)")
       }
     }
 
@@ -121,15 +137,15 @@ extension NeuralProcessCommand {
       if let data { return try trainOnImages(data, folder: folder) }
       let run = NeuralProcessRun(
         model: NeuralProcessConfiguration(
-          kind: model, attention: attention, hiddenSize: hidden, latentSize: hidden, selfAttentionLayers: selfAttentionLayers,
-          minimumStd: minimumStd == 0.1 ? nil : minimumStd),
+          kind: model, architecture: architecture, attention: attention, hiddenSize: hidden, latentSize: hidden,
+          selfAttentionLayers: selfAttentionLayers, minimumStd: minimumStd),
         curveProtocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters,
         batchSize: batchSize, learningRate: learningRate, learningRateDecay: learningRateDecay == 1 ? nil : learningRateDecay)
       Torch.manualSeed(seed)
       let network = NeuralProcess(run.model)
       let optimizer = Adam(network.parameters(), learningRate: learningRate)
       let sampler = run.sampler
-      let name = model.usesCrossAttention ? "\(model.rawValue)-\(attention.rawValue)" : model.rawValue
+      let name = run.model.name
       let loop = TrainingLoop(
         steps: steps, seed: seed, checkpoint: folder.appendingPathComponent("model.safetensors"),
         checkpointEvery: checkpointEvery, config: run.json, label: name,
@@ -140,7 +156,7 @@ extension NeuralProcessCommand {
       }
       let scores = network.evaluate(batches: evaluationBatches(sampler, tasks: evaluationTasks, seed: 2_024), samples: samples)
       let metrics = TrainingMetrics(
-        model: name, protocol: curveProtocol.rawValue, kernel: kernel.rawValue, randomHyperparameters: randomHyperparameters,
+        model: name, architecture: architecture.rawValue, protocol: curveProtocol.rawValue, kernel: kernel.rawValue, randomHyperparameters: randomHyperparameters,
         steps: steps, stepsThisRun: summary.lastStep - summary.firstStep, seconds: summary.seconds,
         stepsPerSecond: summary.stepsPerSecond, finalLoss: summary.finalLoss, threads: Torch.threadCount,
         parameters: network.parameterCount, scores: scores)
@@ -156,6 +172,8 @@ extension NeuralProcessCommand {
 
   struct TrainingMetrics: Codable {
     var model: String
+    /// nil in metrics written before the architecture choice (the ANP paper's).
+    var architecture: String?
     var `protocol`: String
     var kernel: String
     var randomHyperparameters: Bool
@@ -252,6 +270,11 @@ extension NeuralProcessCommand {
       print("wrote \(url.path) and \(png.path)")
     }
   }
+}
+
+extension NeuralProcessConfiguration {
+  /// The run's label: the kind, its cross-attention for attncnp/anp.
+  var name: String { kind.usesCrossAttention ? "\(kind.rawValue)-\(attention.rawValue)" : kind.rawValue }
 }
 
 /// "start:end:count" → evenly spaced values.

@@ -4,5 +4,6 @@ import NeuralProcesses
 
 extension NeuralProcessKind: ExpressibleByArgument {}
 extension AttentionKind: ExpressibleByArgument {}
+extension NeuralProcessArchitecture: ExpressibleByArgument {}
 extension CurveProtocol: ExpressibleByArgument {}
 extension CurveKernel: ExpressibleByArgument {}

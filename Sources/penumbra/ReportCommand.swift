@@ -55,7 +55,7 @@ extension NeuralProcessCommand {
         let kind = row.model.split(separator: "-").first.map(String.init) ?? row.model
         let published = row.protocol == "npf" ? publishedNPF[row.kernel]?[kind] : nil
         let cells = [
-          row.model, row.protocol, row.kernel + (row.randomHyperparameters ? " (random hyp.)" : ""), "\(row.steps)",
+          row.model + (row.architecture.map { " (\($0))" } ?? ""), row.protocol, row.kernel + (row.randomHyperparameters ? " (random hyp.)" : ""), "\(row.steps)",
           ProgressReporter.format(row.seconds), String(format: "%.2f", row.scores.targetLL),
           published.map { String(format: "%.2f", $0) } ?? "–", row.scores.gpTargetLL.map { String(format: "%.2f", $0) } ?? "–",
           String(format: "%.2f", row.scores.contextLL), row.scores.gpContextLL.map { String(format: "%.2f", $0) } ?? "–",
