@@ -56,7 +56,8 @@ BENCH_ARGS ?=
 bench-core: deps
 	$(PYTHON) Benchmarks/run_core.py $(BENCH_ARGS)
 
-# The NPF benchmark table (docs/results.md): 4 models x 3 kernels, resumable.
+# The NPF benchmark table (docs/results.md): 4 models x 3 kernels, resumable; NPF's own
+# architectures unless ARCHITECTURE=anp-paper (see scripts/experiments-np.sh).
 experiments-np: release
 	scripts/experiments-np.sh
 

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # The NPF benchmark of issue 3: CNP, NP, AttnCNP and ANP on RBF, periodic and noisy Matérn
 # curves (protocol `npf`), two runs at a time (one libtorch thread each), then the table in
-# out/experiments-np/table.md. STEPS and JOBS are overridable: `make experiments-np STEPS=50000`.
+# table.md of the output folder below. STEPS, JOBS, MINIMUM_STD and ARCHITECTURE are overridable:
+# `make experiments-np STEPS=50000 ARCHITECTURE=anp-paper`.
 # Optimisation as in the NPF repository: Adam, batch 32, learning rate 1e-3 decayed
 # exponentially to 1e-4 over the run (its decay_lr=10), and its predictive σ floor of 0.01
 # (σ = 0.01 + 0.99·softplus; MINIMUM_STD=0.1 gives the ANP paper's floor instead).
+# ARCHITECTURE (default npf) picks the models' layers: npf builds NPF's own 1-D CNP, LNP, AttnCNP
+# and AttnLNP (the models behind its published scores, 252,098 / 301,634 / 252,738 / 335,170
+# parameters), anp-paper the ANP paper's encoders and decoder; runs go to separate folders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-20000}
 JOBS=${JOBS:-2}
 MINIMUM_STD=${MINIMUM_STD:-0.01}
-OUT=out/experiments-np/sigma-floor-$MINIMUM_STD
+ARCHITECTURE=${ARCHITECTURE:-npf}
+# The ANP-paper runs keep the folder they had before the architecture choice existed.
+if [ "$ARCHITECTURE" = anp-paper ]; then OUT=out/experiments-np/sigma-floor-$MINIMUM_STD
+else OUT=out/experiments-np/$ARCHITECTURE-sigma-floor-$MINIMUM_STD; fi
 # One core per run: libtorch and OpenBLAS single-threaded, so parallel runs do not oversubscribe.
 export PENUMBRA_THREADS=1 PENUMBRA_BLAS_THREADS=1
 BIN=.build/release/penumbra
@@ -25,7 +32,7 @@ for model in anp attncnp np cnp; do
 done | xargs -P "$JOBS" -L 1 bash -c '
   kernel=$0; model=$1; dir='"$OUT"'/$kernel-$model
   if [ -f "$dir/metrics.json" ] && grep -q "\"steps\" : '"$STEPS"'," "$dir/metrics.json"; then exit 0; fi
-  '"$BIN"' np train --model "$model" --protocol npf --kernel "$kernel" --steps '"$STEPS"' --batch-size 32 \
+  '"$BIN"' np train --model "$model" --architecture '"$ARCHITECTURE"' --protocol npf --kernel "$kernel" --steps '"$STEPS"' --batch-size 32 \
     --learning-rate 1e-3 --learning-rate-decay 10 --minimum-std '"$MINIMUM_STD"' \
     --out "$dir" --resume --checkpoint-every 2000 > "$dir.log" 2>&1 || { echo "failed: $dir (see $dir.log)"; exit 1; }
   tail -n 2 "$dir.log" | head -n 1'
