@@ -15,23 +15,49 @@ public protocol ImageBenchmarkClassifier: UncertaintyClassifier {
   func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor)
 }
 
-extension SoftmaxClassifier: ImageBenchmarkClassifier {
-  public var batchStreams: Int { 1 }
+/// The benchmark's view of a classifier whose certainty is `measure` of its predictive
+/// probabilities (every method but DUQ).
+public protocol ProbabilisticClassifier {
+  /// Predictive class probabilities [batch, classes].
+  func predictiveProbabilities(_ x: Tensor) -> Tensor
+}
 
-  public func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizers: [Optimizer]) -> Double {
-    trainingStep(batches[0].x, labels: batches[0].labels, optimizer: optimizers[0])
-  }
-
+extension ImageBenchmarkClassifier where Self: ProbabilisticClassifier {
   public func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor) {
     withNoGrad {
-      let p = probabilities(x)
+      let p = predictiveProbabilities(x)
       return (p, measure(p))
     }
   }
 }
 
-extension DeepEnsemble: ImageBenchmarkClassifier {
+extension ImageBenchmarkClassifier where Self: SupervisedClassifier {
+  public var batchStreams: Int { 1 }
+
+  public func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizers: [Optimizer]) -> Double {
+    trainingStep(batches[0].x, labels: batches[0].labels, optimizer: optimizers[0])
+  }
+}
+
+extension SoftmaxClassifier: ImageBenchmarkClassifier, ProbabilisticClassifier {
+  public func predictiveProbabilities(_ x: Tensor) -> Tensor { probabilities(x) }
+}
+
+/// MC dropout's probabilities average its stochastic passes.
+extension MCDropoutClassifier: ImageBenchmarkClassifier, ProbabilisticClassifier {
+  public func predictiveProbabilities(_ x: Tensor) -> Tensor { probabilities(x) }
+}
+
+/// The Dirichlet mean; the precision and mutual information the paper also ranks by are left
+/// out (see `FashionMNISTRun`).
+extension BeliefMatchingClassifier: ImageBenchmarkClassifier, ProbabilisticClassifier {
+  public func predictiveProbabilities(_ x: Tensor) -> Tensor { probabilities(x) }
+}
+
+extension DeepEnsemble: ImageBenchmarkClassifier, ProbabilisticClassifier {
   public var batchStreams: Int { members.count }
+
+  public func predictiveProbabilities(_ x: Tensor) -> Tensor { probabilities(x) }
 
   /// Steps every member on its own batch with one optimiser over all members: SGD and Adam
   /// update each parameter from its own gradient alone, so this is the same as training each
@@ -47,25 +73,21 @@ extension DeepEnsemble: ImageBenchmarkClassifier {
     optimizer.step()
     return total.item() / Double(members.count)
   }
-
-  public func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor) {
-    withNoGrad {
-      let p = probabilities(x)
-      return (p, measure(p))
-    }
-  }
 }
 
-extension MCDropoutClassifier: ImageBenchmarkClassifier {
+/// The mean softmax over `evaluationPasses` stochastic passes: with max probability, the
+/// confidence test_detection.py ranks MNIST against OoD sets by.
+extension SDENet: ImageBenchmarkClassifier, ProbabilisticClassifier {
   public var batchStreams: Int { 1 }
 
-  public func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizers: [Optimizer]) -> Double {
-    trainingStep(batches[0].x, labels: batches[0].labels, optimizer: optimizers[0])
-  }
+  public func predictiveProbabilities(_ x: Tensor) -> Tensor { probabilities(x) }
 
-  public func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor) {
-    let p = probabilities(x)
-    return (p, measure(p))
+  /// The official alternating step; `optimizers` are the drift's and the diffusion's SGDs, in
+  /// that order. Returns the cross-entropy of the drift half.
+  public func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizers: [Optimizer]) -> Double {
+    precondition(optimizers.count == 2, "SDE-Net trains with a drift and a diffusion optimiser, got \(optimizers.count)")
+    return trainingStep(batches[0].x, labels: batches[0].labels, drift: optimizers[0], diffusion: optimizers[1])
+      .classification
   }
 }
 
@@ -84,44 +106,6 @@ extension DUQ: ImageBenchmarkClassifier {
       let k = self(x)
       let smoothed = k + 1e-12
       return (smoothed / smoothed.sum(1, keepDim: true), k.amax(1))
-    }
-  }
-}
-
-extension BeliefMatchingClassifier: ImageBenchmarkClassifier {
-  public var batchStreams: Int { 1 }
-
-  public func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizers: [Optimizer]) -> Double {
-    trainingStep(batches[0].x, labels: batches[0].labels, optimizer: optimizers[0])
-  }
-
-  /// The Dirichlet mean and `measure` of it (max probability by default); the precision and
-  /// mutual information the paper also ranks by are left out (see `FashionMNISTRun`).
-  public func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor) {
-    withNoGrad {
-      let p = probabilities(x)
-      return (p, measure(p))
-    }
-  }
-}
-
-extension SDENet: ImageBenchmarkClassifier {
-  public var batchStreams: Int { 1 }
-
-  /// The official alternating step; `optimizers` are the drift's and the diffusion's SGDs, in
-  /// that order. Returns the cross-entropy of the drift half.
-  public func trainingStep(batches: [(x: Tensor, labels: Tensor)], optimizers: [Optimizer]) -> Double {
-    precondition(optimizers.count == 2, "SDE-Net trains with a drift and a diffusion optimiser, got \(optimizers.count)")
-    return trainingStep(batches[0].x, labels: batches[0].labels, drift: optimizers[0], diffusion: optimizers[1])
-      .classification
-  }
-
-  /// The mean softmax over `evaluationPasses` stochastic passes and `measure` of it: with max
-  /// probability, the confidence test_detection.py ranks MNIST against OoD sets by.
-  public func probabilitiesAndCertainty(_ x: Tensor, measure: CertaintyMeasure) -> (probabilities: Tensor, certainty: Tensor) {
-    withNoGrad {
-      let p = probabilities(x)
-      return (p, measure(p))
     }
   }
 }
