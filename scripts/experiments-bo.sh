@@ -5,7 +5,8 @@
 # out/experiments-bo/{gp,gp-ei,np,anp,random}.json, regret.png and table.md. Resumable: finished
 # runs and trained models are kept.
 # Overridable: FUNCTIONS (100), EVALUATIONS (50), SEED (0), NP_STEPS (10000, training steps of each
-# surrogate), SURROGATES ("gp gp-ei np anp random"), NP_CHECKPOINT / ANP_CHECKPOINT (use these
+# surrogate), SURROGATES ("gp gp-ei np anp np-marginal anp-marginal random"; *-marginal: Thompson
+# draws mean + σ·ε per point instead of one z), NP_CHECKPOINT / ANP_CHECKPOINT (use these
 # `np train` runs instead of training), OUT, BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ FUNCTIONS=${FUNCTIONS:-100}
 EVALUATIONS=${EVALUATIONS:-50}
 SEED=${SEED:-0}
 NP_STEPS=${NP_STEPS:-10000}
-SURROGATES=${SURROGATES:-gp gp-ei np anp random}
+SURROGATES=${SURROGATES:-gp gp-ei np anp np-marginal anp-marginal random}
 OUT=${OUT:-out/experiments-bo}
 BIN=${BIN:-.build/release/penumbra}
 mkdir -p "$OUT"
@@ -43,12 +44,14 @@ for surrogate in $SURROGATES; do
   case $surrogate in
     gp | random) run "$surrogate" --surrogate "$surrogate" ;;
     gp-ei) run gp-ei --surrogate gp --acquisition ei ;;
-    np | anp)
-      var=$(echo "$surrogate" | tr a-z A-Z)_CHECKPOINT
+    np | anp | np-marginal | anp-marginal)
+      model=${surrogate%-marginal}
+      draw=latent; [ "$model" != "$surrogate" ] && draw=marginal
+      var=$(echo "$model" | tr a-z A-Z)_CHECKPOINT
       checkpoint=${!var:-}
-      if [ -z "$checkpoint" ]; then train "$surrogate"; checkpoint=$OUT/$surrogate-model; fi
-      run "$surrogate" --surrogate "$surrogate" --checkpoint "$checkpoint" ;;
-    *) echo "unknown surrogate '$surrogate' (gp, gp-ei, np, anp, random)" >&2; exit 1 ;;
+      if [ -z "$checkpoint" ]; then train "$model"; checkpoint=$OUT/$model-model; fi
+      run "$surrogate" --surrogate "$model" --checkpoint "$checkpoint" --draw "$draw" ;;
+    *) echo "unknown surrogate '$surrogate' (gp, gp-ei, np, anp, np-marginal, anp-marginal, random)" >&2; exit 1 ;;
   esac
   jsons+=("$OUT/$surrogate.json")
 done

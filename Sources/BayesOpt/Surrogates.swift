@@ -65,19 +65,33 @@ public struct GaussianProcessSurrogate: FunctionSampler {
   }
 }
 
+/// How a Neural Process surrogate draws a function on the grid.
+public enum NeuralProcessDraw: String, CaseIterable, Codable, Sendable {
+  /// The decoder mean under one z ~ q(z | C), as the NP paper does (latent models only).
+  case latent
+  /// mean + σ·ε with ε independent per grid point: the only draw of a deterministic model, and
+  /// for a latent model whose z barely moves its mean, the one that still explores.
+  case marginal
+}
+
 /// A trained 1-D Neural Process as a surrogate. Latent models (NP, ANP) draw a function as the
-/// decoder mean under one z ~ q(z | C), as the NP paper does; deterministic ones (CNP, AttnCNP)
-/// have no function-level randomness, so their draw is mean + σ·ε with ε independent per point.
+/// decoder mean under one z ~ q(z | C), as the NP paper does, unless told to draw `marginal`ly;
+/// deterministic ones (CNP, AttnCNP) have no function-level randomness, so their draw is always
+/// mean + σ·ε with ε independent per point.
 public struct NeuralProcessSurrogate: FunctionSampler {
   /// A trained 1-D model (x and y one-dimensional).
   public var model: NeuralProcess
   /// Factor applied to x before it enters the model (the training protocol's `xScale`).
   public var xScale: Double
+  /// The draw in use (`marginal` for models without a latent path).
+  public let draw: NeuralProcessDraw
 
-  /// A surrogate from a trained model and its protocol's x scaling.
-  public init(model: NeuralProcess, xScale: Double = 1) {
+  /// A surrogate from a trained model and its protocol's x scaling; `draw` defaults to `latent`
+  /// for latent models.
+  public init(model: NeuralProcess, xScale: Double = 1, draw: NeuralProcessDraw = .latent) {
     self.model = model
     self.xScale = xScale
+    self.draw = model.configuration.kind.hasLatentPath ? draw : .marginal
   }
 
   public func draw(on grid: Tensor, given evaluations: Evaluations) -> Tensor {
@@ -86,7 +100,7 @@ public struct NeuralProcessSurrogate: FunctionSampler {
       let context = PointSet(x: (x * xScale).to(.float32), y: y.to(.float32))
       let targetX = (grid * xScale).to(.float32)
       let prediction = model.predict(context: context, targetX: targetX, chunkSize: 1024)  // one z for the whole grid
-      let function = model.configuration.kind.hasLatentPath
+      let function = self.draw == .latent
         ? prediction.mean : prediction.mean + prediction.std * Tensor.randn(prediction.mean.shape)
       return function.to(.float64).reshape(-1)
     }

@@ -7,6 +7,7 @@ import NeuralProcesses
 import Torch
 
 extension ObjectiveFamily: ExpressibleByArgument {}
+extension NeuralProcessDraw: ExpressibleByArgument {}
 
 struct BayesOptCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -74,6 +75,8 @@ extension BayesOptCommand {
     @Option(help: "Grid points on [−2, 2].") var gridSize = 1000
     @Option(help: "Seed of the functions, the first points and the draws.") var seed: UInt64 = 0
     @Option(help: "thompson, or ei (expected improvement; gp only).") var acquisition: AcquisitionChoice = .thompson
+    @Option(help: "Thompson draw of np/anp surrogates: latent (decoder mean under one z, the NP paper's) or marginal (mean + σ·ε per point, always used for cnp/attncnp).")
+    var draw: NeuralProcessDraw = .latent
     @Option(help: "Kernel of the GP surrogate on named functions (fitted by maximum marginal likelihood).") var gpKernel: KernelFamily = .eq
     @Flag(help: "Print the result as one JSON object.") var json = false
     @Option(help: "Also write the result as pretty JSON to this file.") var out: String?
@@ -84,6 +87,9 @@ extension BayesOptCommand {
       }
       if surrogate.neuralProcessKind != nil && checkpoint == nil {
         throw ValidationError("--surrogate \(surrogate.rawValue) needs --checkpoint (a run of `penumbra np train --model \(surrogate.rawValue)`)")
+      }
+      if draw == .marginal && surrogate.neuralProcessKind == nil {
+        throw ValidationError("--draw marginal is for Neural Process surrogates (np, anp, cnp, attncnp), not \(surrogate.rawValue)")
       }
       if acquisition == .ei && surrogate != .gp {
         throw ValidationError("--acquisition ei needs --surrogate gp (it uses the GP's posterior mean and variance)")
@@ -138,9 +144,10 @@ extension BayesOptCommand {
       guard run.model.kind == surrogate.neuralProcessKind else {
         throw UsageError("\(checkpoint!) holds a \(run.model.kind.rawValue) model, not \(surrogate.rawValue)")
       }
-      let draw = run.model.kind.hasLatentPath ? "decoder mean under one z ~ q(z|C) per draw" : "mean + σ·ε, ε independent per point"
-      let detail = "\(run.model.kind.rawValue) trained \(info.step) steps on \(run.curveProtocol.rawValue)/\(run.kernel.rawValue); draw = \(draw)"
-      return (ThompsonSampling(NeuralProcessSurrogate(model: model, xScale: run.sampler.xScale)), detail)
+      let sampler = NeuralProcessSurrogate(model: model, xScale: run.sampler.xScale, draw: draw)
+      let drawDetail = sampler.draw == .latent ? "decoder mean under one z ~ q(z|C) per draw" : "mean + σ·ε, ε independent per point"
+      let detail = "\(run.model.kind.rawValue) trained \(info.step) steps on \(run.curveProtocol.rawValue)/\(run.kernel.rawValue); draw = \(drawDetail)"
+      return (ThompsonSampling(sampler), detail)
     }
 
     /// True hyperparameters for GP-prior draws; a fit for named functions, with the prior GP as its start.

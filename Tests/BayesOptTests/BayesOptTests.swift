@@ -148,6 +148,21 @@ struct BayesOptTests {
     }
   }
 
+  /// A latent model told to draw `marginal`ly adds per-point noise to its mean (rough, like a
+  /// CNP's draw); a deterministic model draws marginally whatever it is told.
+  @Test func marginalDrawsAddPerPointNoise() {
+    Torch.manualSeed(0)
+    let latent = NeuralProcess(.init(kind: .np, hiddenSize: 16, latentSize: 16, heads: 4))
+    latent.eval()
+    let grid = Tensor(GridObjective.grid(count: 300), shape: [1, 300, 1], dtype: .float64)
+    let seen = Evaluations(x: [-1, 0.5], y: [0.3, -0.8])
+    let draw = NeuralProcessSurrogate(model: latent, draw: .marginal).draw(on: grid, given: seen)
+    let roughness = (draw[1...] - draw[..<299]).abs().max().item()
+    #expect(roughness > 0.1, "largest step between neighbours \(roughness)")
+    let cnp = NeuralProcess(.init(kind: .cnp, hiddenSize: 16, latentSize: 16, heads: 4))
+    #expect(NeuralProcessSurrogate(model: cnp, draw: .latent).draw == .marginal)
+  }
+
   /// EI's closed form at the two ends: σφ(0) when μ = best, and max(best − μ, 0) when σ = 0.
   @Test func expectedImprovementClosedForm() {
     let at = ExpectedImprovement.values(
