@@ -36,6 +36,8 @@ struct BayesOptCommand: ParsableCommand {
       var gridSize: Int
       var seed: UInt64
       var checkpoint: String?
+      /// How a Neural Process surrogate drew functions (nil for gp and random).
+      var draw: NeuralProcessDraw?
       /// The surrogate in words: kernel and whether its hyperparameters are true or fitted, or the model.
       var surrogateDetail: String
       var objectiveDetail: String
@@ -45,7 +47,11 @@ struct BayesOptCommand: ParsableCommand {
     var seconds: Double
 
     /// The curve's name in figures and tables.
-    var label: String { settings.surrogate.rawValue + (settings.acquisition == .ei ? " (EI)" : "") }
+    var label: String {
+      let latent = settings.surrogate.neuralProcessKind?.hasLatentPath == true
+      return settings.surrogate.rawValue + (settings.acquisition == .ei ? " (EI)" : "")
+        + (latent && settings.draw == .marginal ? " (marginal)" : "")
+    }
 
     static func read(_ path: String) throws -> RunResult {
       guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read \(path)") }
@@ -112,7 +118,9 @@ extension BayesOptCommand {
       let result = RunResult(
         settings: .init(
           surrogate: surrogate, acquisition: acquisition, objective: objective, functions: functions, evaluations: evaluations,
-          gridSize: gridSize, seed: seed, checkpoint: checkpoint, surrogateDetail: surrogateDetail, objectiveDetail: objectiveDetail),
+          gridSize: gridSize, seed: seed, checkpoint: checkpoint,
+          draw: surrogate.neuralProcessKind.map { $0.hasLatentPath ? draw : .marginal },
+          surrogateDetail: surrogateDetail, objectiveDetail: objectiveDetail),
         regret: RegretSummary(traces), seconds: Date().timeIntervalSince(started))
       if let out { try writeJSON(result, to: URL(fileURLWithPath: out)) }
       if json { print(jsonLine(result)) } else { printSummary(result) }
