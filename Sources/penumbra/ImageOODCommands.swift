@@ -8,6 +8,7 @@ import Torch
 import Uncertainty
 
 extension ImageOODMethod: ExpressibleByArgument {}
+extension ImageOODSet: ExpressibleByArgument {}
 
 /// `penumbra ood train` and `ood eval`: the DUQ paper's Fashion-MNIST → MNIST benchmark.
 extension OODCommand {
@@ -314,12 +315,20 @@ extension OODCommand {
 
     @Argument(help: "Run folders written by `ood train` and scored by `ood eval`; DIR:gram reads the `ood eval --detector gram` scores of DIR.")
     var runs: [String]
+    @Option(help: "Instead of the summary, every detection score against this OoD set (mnist, noise or flipped): TNR at 95% TPR, AUROC, detection accuracy, AUPR-in, AUPR-out, as the SDE-Net paper reports them.")
+    var detection: ImageOODSet?
 
     func run() throws {
       let rows = try runs.map(row)
-      let sets = ImageOODSet.allCases.map(\.rawValue)
-      print("| method | epochs | train time | accuracy | ECE | NLL | " + sets.map { "AUROC / FPR95 \($0)" }.joined(separator: " | ") + " |")
-      print("| --- | ---: | ---: | ---: | ---: | ---: | " + sets.map { _ in "---:" }.joined(separator: " | ") + " |")
+      let columns: [String]
+      if let detection {
+        columns = ["method", "epochs", "TNR95 \(detection.rawValue)", "AUROC", "detection acc.", "AUPR-in", "AUPR-out"]
+      } else {
+        columns = ["method", "epochs", "train time", "accuracy", "ECE", "NLL"]
+          + ImageOODSet.allCases.map { "AUROC / FPR95 \($0.rawValue)" }
+      }
+      print("| " + columns.joined(separator: " | ") + " |")
+      print("| --- | " + columns.dropFirst().map { _ in "---:" }.joined(separator: " | ") + " |")
       for row in rows { print("| " + row.joined(separator: " | ") + " |") }
     }
 
@@ -345,6 +354,14 @@ extension OODCommand {
         return object == nil ? "–" : "\(number("auroc", in: object)) / \(number("fpr95", in: object))"
       }
       let title = detector == .none ? metrics.method.title : "\(metrics.method.title) + Gram"
+      if let detection {
+        let object = scores[detection.rawValue] as? [String: Any]
+        guard object != nil else {
+          throw UsageError("\(run)/\(evalName) has no scores against \(detection.rawValue): rerun `penumbra ood eval` with --ood \(detection.rawValue)")
+        }
+        return [title, "\(metrics.epochs)"]
+          + ["tnr95", "auroc", "detection_accuracy", "aupr_in", "aupr_out"].map { number($0, in: object) }
+      }
       return [title, "\(metrics.epochs)", ProgressReporter.format(metrics.seconds)]
         + ["accuracy", "ece", "nll"].map { number($0, in: scores) } + oodCells
     }
