@@ -50,7 +50,8 @@ public struct EpochSummary: Codable, Sendable, Equatable {
   /// Seconds summed over this run and the runs it resumed.
   public var totalSeconds: Double
   /// Loss of the last batch (NaN when no batch ran).
-  public var finalLoss: Double
+  /// The last batch's loss; nil when the run took no step (it resumed a finished one).
+  public var finalLoss: Double?
 }
 
 extension MiniBatchEpochs {
@@ -114,7 +115,7 @@ extension MiniBatchEpochs {
     let seconds = start < epochs ? progress.elapsedSeconds : 0
     return EpochSummary(
       firstEpoch: start, epochs: Swift.max(start, epochs), seconds: seconds, totalSeconds: earlierSeconds + seconds,
-      finalLoss: loss)
+      finalLoss: start < epochs ? loss : nil)
   }
 
   /// Loads the checkpoint, if there is one, and returns its epoch count and training seconds.

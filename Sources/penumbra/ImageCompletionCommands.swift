@@ -67,7 +67,8 @@ struct ImageTrainingMetrics: Codable {
   var stepsThisRun: Int
   var seconds: Double
   var stepsPerSecond: Double
-  var finalLoss: Double
+  /// nil when this run resumed an already finished one.
+  var finalLoss: Double?
   var threads: Int
   var parameters: Int
   var testImages: Int

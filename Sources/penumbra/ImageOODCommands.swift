@@ -126,7 +126,8 @@ extension OODCommand {
     /// Training seconds over every run that built this checkpoint.
     var seconds: Double
     var secondsThisRun: Double
-    var finalLoss: Double
+    /// nil when this run resumed an already finished one.
+    var finalLoss: Double?
     var trainImages: Int
     var testImages: Int
     var testAccuracy: Double

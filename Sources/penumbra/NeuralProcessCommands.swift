@@ -181,7 +181,8 @@ extension NeuralProcessCommand {
     var stepsThisRun: Int
     var seconds: Double
     var stepsPerSecond: Double
-    var finalLoss: Double
+    /// nil when this run resumed an already finished one.
+    var finalLoss: Double?
     var threads: Int
     var parameters: Int
     var scores: NeuralProcessScores

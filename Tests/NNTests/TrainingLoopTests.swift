@@ -39,7 +39,11 @@ struct TrainingLoopTests {
     let fresh = MLP([2, 16, 1])
     let summary = try first.run(model: fresh, optimizer: Adam(fresh.parameters(), learningRate: 1e-2), resume: true, loss: loss(fresh))
     #expect(summary.firstStep == 5)
+    #expect(summary.finalLoss?.isFinite == true)
     #expect(parameters(fresh) == parameters(reference))
+    // Resuming the finished run takes no step: no loss to report (nil, not NaN, which JSON cannot hold).
+    let again = try first.run(model: fresh, optimizer: Adam(fresh.parameters(), learningRate: 1e-2), resume: true, loss: loss(fresh))
+    #expect(again.firstStep == 10 && again.lastStep == 10 && again.finalLoss == nil)
   }
 
   @Test func divergenceKeepsTheLastGoodCheckpoint() throws {

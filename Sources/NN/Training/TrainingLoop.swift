@@ -24,7 +24,8 @@ public struct TrainingSummary: Sendable {
   public var firstStep: Int
   public var lastStep: Int
   public var seconds: Double
-  public var finalLoss: Double
+  /// The last step's loss; nil when the run took no step (a resumed run that was already finished).
+  public var finalLoss: Double?
   public var stepsPerSecond: Double { Double(lastStep - firstStep) / Swift.max(seconds, 1e-9) }
 }
 
@@ -76,7 +77,7 @@ public struct TrainingLoop {
     model.train()
     defer { model.eval() }
     guard start < steps else {
-      return TrainingSummary(firstStep: start, lastStep: start, seconds: 0, finalLoss: finalLoss)
+      return TrainingSummary(firstStep: start, lastStep: start, seconds: 0, finalLoss: nil)
     }
     for step in (start + 1)...steps {
       Torch.manualSeed(seed &+ UInt64(step))
