@@ -2,9 +2,11 @@
 # Image completion (the ANP paper's 2-D regression): CNP, NP, AttnCNP and the "Stacked
 # Multihead ANP" (two self-attention layers in both paths) on MNIST (5k) and Fashion-MNIST,
 # two runs at a time (one core each), resumable. Each run writes out/experiments-images/
-# <data>-<model>/{metrics.json, completion.png, superres.png}; then the table by context size.
+# sigma-floor-<floor>/<data>-<model>/{metrics.json, completion.png, superres.png}; then the table by context size.
 # STEPS, JOBS, TEST_IMAGES, DATASETS, MODELS and SELF_ATTENTION (layers of the attentive models;
-# 0 is about 6x faster on CPU) are overridable: `make experiments-images STEPS=20000`.
+# 0 is about 6x faster on CPU) and MINIMUM_STD (predictive σ floor, default NPF's 0.01: with the
+# ANP paper's 0.1 no model can score above 1.38 nats per pixel) are overridable:
+# `make experiments-images STEPS=20000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-4000}
@@ -13,7 +15,8 @@ TEST_IMAGES=${TEST_IMAGES:-500}
 DATASETS=${DATASETS:-mnist fashion-mnist}
 MODELS=${MODELS:-cnp np attncnp anp}
 SELF_ATTENTION=${SELF_ATTENTION:-2}
-OUT=out/experiments-images
+MINIMUM_STD=${MINIMUM_STD:-0.01}
+OUT=out/experiments-images/sigma-floor-$MINIMUM_STD
 BIN=.build/release/penumbra
 export PENUMBRA_THREADS=1 PENUMBRA_BLAS_THREADS=1
 mkdir -p "$OUT"
@@ -25,7 +28,7 @@ printf '%s\n' "${runs[@]}" | xargs -P "$JOBS" -L 1 bash -c '
   data=$0; model=$1; dir='"$OUT"'/$data-$model
   if [ -f "$dir/metrics.json" ] && grep -q "\"steps\" : '"$STEPS"'," "$dir/metrics.json"; then exit 0; fi
   layers=0; case $model in attncnp|anp) layers='"$SELF_ATTENTION"';; esac
-  '"$BIN"' np train --data "$data" --model "$model" --attention multihead --self-attention-layers $layers \
+  '"$BIN"' np train --data "$data" --model "$model" --attention multihead --self-attention-layers $layers --minimum-std '"$MINIMUM_STD"' \
     --steps '"$STEPS"' --batch-size 16 --learning-rate 5e-4 --learning-rate-decay 10 --evaluation-tasks '"$TEST_IMAGES"' \
     --out "$dir" --resume --checkpoint-every 500 > "$dir.log" 2>&1 || { echo "failed: $dir (see $dir.log)"; exit 1; }
   grep "all context pixels" "$dir.log" || true'
