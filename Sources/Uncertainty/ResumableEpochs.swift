@@ -49,7 +49,6 @@ public struct EpochSummary: Codable, Sendable, Equatable {
   public var seconds: Double
   /// Seconds summed over this run and the runs it resumed.
   public var totalSeconds: Double
-  /// Loss of the last batch (NaN when no batch ran).
   /// The last batch's loss; nil when the run took no step (it resumed a finished one).
   public var finalLoss: Double?
 }
