@@ -55,6 +55,9 @@ def main():
         subprocess.run(["swift", "build", "-c", "release", "--product", "penumbra-bench"],
                        cwd=ROOT, check=True, stdout=sys.stderr)
 
+    # Both sides use the OpenBLAS kernels the Swift side selects (Torch.selectBLASKernel).
+    probe = run([SWIFT_BENCH, "--case", "overhead", "--steps", "1", "--warmup", "0"], os.environ)
+    os.environ.setdefault("OPENBLAS_CORETYPE", probe["blas_core"])
     for case in args.cases.split(","):
         for threads in args.threads:
             for blas in args.blas_threads:

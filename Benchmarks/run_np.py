@@ -39,6 +39,8 @@ def main():
         subprocess.run(["swift", "build", "-c", "release", "--product", "penumbra-bench-np"],
                        cwd=ROOT, check=True, stdout=sys.stderr)
     env = dict(os.environ, PENUMBRA_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
+    # Both sides use the OpenBLAS kernels the Swift side selects (Torch.selectBLASKernel).
+    env.setdefault("OPENBLAS_CORETYPE", run([SWIFT, "train", "--steps", 1], env)["blas_core"])
 
     runs = {"swift": [], "pytorch": []}
     for _ in range(args.rounds):
@@ -47,6 +49,7 @@ def main():
     s, p = statistics.median(runs["swift"]), statistics.median(runs["pytorch"])
     print(json.dumps({"bench": "anp-train", "swift_steps_per_s": round(s, 2), "pytorch_steps_per_s": round(p, 2),
                       "ratio": round(s / p, 3), "threads": args.threads, "steps": args.steps,
+                      "blas_core": env["OPENBLAS_CORETYPE"],
                       "swift_runs": [round(x, 2) for x in runs["swift"]],
                       "pytorch_runs": [round(x, 2) for x in runs["pytorch"]],
                       "load": round(os.getloadavg()[0], 2)}), flush=True)

@@ -10,6 +10,8 @@ import Foundation
 import NN
 import Torch
 
+Torch.selectBLASKernel()  // may restart the process, so before anything else
+
 /// One benchmark case; the table must stay identical to `CASES` in bench_core.py.
 struct BenchCase {
   let sizes: [Int]
@@ -100,5 +102,6 @@ let fields: [(String, Any)] = [
   ("bench", caseName), ("impl", "swift"), ("steps_per_s", Double(steps) / seconds), ("steps", steps),
   ("warmup", warmup), ("seconds", seconds), ("threads", Torch.threadCount), ("sizes", spec.sizes),
   ("batch", spec.batch), ("initial_loss", initialLoss), ("final_loss", finalLoss),
+  ("blas_core", Torch.blasCoreName ?? "n/a"),
 ]
 print("{" + fields.map { "\"\($0.0)\": \(json($0.1))" }.joined(separator: ", ") + "}")

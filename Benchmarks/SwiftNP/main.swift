@@ -44,6 +44,7 @@ func seconds(_ body: () -> Void) -> Double {
   return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+Torch.selectBLASKernel()  // may restart the process, so before any work
 Torch.configureThreadsFromEnvironment()
 Torch.manualSeed(0)
 let model = NeuralProcess(NeuralProcessConfiguration(kind: .anp, attention: .multihead))
@@ -63,7 +64,7 @@ case "train":
   }
   for _ in 0..<5 { step() }  // warm-up, as the reference
   let elapsed = seconds { for _ in 0..<steps { step() } }
-  print(#"{"bench": "anp-train", "impl": "swift", "steps": \#(steps), "steps_per_s": \#(Double(steps) / elapsed), "threads": \#(Torch.threadCount)}"#)
+  print(#"{"bench": "anp-train", "impl": "swift", "steps": \#(steps), "steps_per_s": \#(Double(steps) / elapsed), "threads": \#(Torch.threadCount), "blas_core": "\#(Torch.blasCoreName ?? "n/a")"}"#)
 case "infer", "gp":
   let contexts = options["contexts"] ?? 1000
   let targets = options["targets"] ?? 10_000

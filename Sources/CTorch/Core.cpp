@@ -233,4 +233,10 @@ int pt_get_blas_threads(void) {
   return get == nullptr ? -1 : get();
 }
 
+const char *pt_blas_core_name(void) {
+  using GetCoreName = char *(*)(void);
+  auto get = reinterpret_cast<GetCoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  return get == nullptr ? nullptr : get();
+}
+
 }  // extern "C"

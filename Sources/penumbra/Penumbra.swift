@@ -9,6 +9,11 @@ struct Penumbra: ParsableCommand {
     discussion: "Threads: PENUMBRA_THREADS (libtorch, default 1) and PENUMBRA_BLAS_THREADS (OpenBLAS).",
     subcommands: [NeuralProcessCommand.self, GaussianProcessCommand.self, OODCommand.self, BayesOptCommand.self, Info.self]
   )
+
+  static func main() {
+    Torch.selectBLASKernel()  // may restart the process, so before anything else
+    main(Array(CommandLine.arguments.dropFirst()))
+  }
 }
 
 /// Prints what the engine sees: libtorch threads, devices.
@@ -19,6 +24,7 @@ struct Info: ParsableCommand {
     Torch.configureThreadsFromEnvironment()
     print("libtorch threads: \(Torch.threadCount)")
     print("OpenBLAS threads: \(Torch.blasThreadCount.map(String.init) ?? "n/a")")
+    print("OpenBLAS kernels: \(Torch.blasCoreName ?? "n/a")")
     print("cuda: \(Device.cudaIsAvailable ? "available" : "not available")")
   }
 }

@@ -20,3 +20,13 @@ import Torch
   Torch.configureThreadsFromEnvironment(["PENUMBRA_BLAS_THREADS": "1"])
   #expect(Torch.blasThreadCount == 1)
 }
+
+@Test func blasKernelChoice() throws {
+  #expect(try #require(Torch.blasCoreName).isEmpty == false)
+  let avx512: Set<String> = ["sse3", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]
+  // Only the generic fallback is replaced, by the best family the CPU's flags allow.
+  #expect(Torch.preferredBLASCore(current: "Prescott", cpuFlags: avx512) == "SkylakeX")
+  #expect(Torch.preferredBLASCore(current: "Prescott", cpuFlags: ["avx", "avx2", "fma"]) == "Haswell")
+  #expect(Torch.preferredBLASCore(current: "Prescott", cpuFlags: ["sse3", "avx"]) == nil)
+  #expect(Torch.preferredBLASCore(current: "Haswell", cpuFlags: avx512) == nil)
+}

@@ -258,6 +258,9 @@ int pt_clip_grad_norm(pt_tensor *params, int n, double max_norm, double *total_n
 int pt_set_blas_threads(int n);
 /// OpenBLAS's current thread count, or -1 when no OpenBLAS is loaded.
 int pt_get_blas_threads(void);
+/// The kernel family OpenBLAS chose for this CPU (e.g. "SkylakeX", "Prescott"), or NULL when no
+/// OpenBLAS is loaded. The string is OpenBLAS's own; do not free it.
+const char *pt_blas_core_name(void);
 
 #ifdef __cplusplus
 }
