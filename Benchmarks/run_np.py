@@ -30,8 +30,8 @@ def run(command, env):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("PENUMBRA_THREADS") or 1))
     parser.add_argument("--no-build", action="store_true")
     args = parser.parse_args()
