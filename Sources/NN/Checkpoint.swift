@@ -28,6 +28,12 @@ public struct CheckpointInfo: Sendable, Equatable {
   public var formatVersion: Int
   /// Every metadata string, including the ones above and caller-supplied extras.
   public var metadata: [String: String]
+
+  /// Metadata key of the training seconds summed over every run that continued the checkpoint.
+  public static let trainSecondsKey = "train_seconds"
+
+  /// Training seconds of every run that built the checkpoint (0 when not recorded).
+  public var trainSeconds: Double { metadata[Self.trainSecondsKey].flatMap(Double.init) ?? 0 }
 }
 
 /// Training state saved as one safetensors file: a module's `stateDict()` under its own names,

@@ -60,10 +60,14 @@ extension NeuralProcess {
       let tasks = PixelTaskBatch(images: images[start..<Swift.min(start + batchSize, images.size(0))], context: selection, scale: scale)
       let (c, t) = (tasks.context, tasks.target)
       withNoGrad {
-        context.add(summed: logLikelihood(context: c, target: c, samples: samples), counts: c.counts)
-        target.add(summed: logLikelihood(context: c, target: t, samples: samples), counts: t.counts)
-        let predicted = predictiveMoments(context: c, targetX: t.x, samples: samples).std.sum(-1)
+        // One set of z draws scores the targets (every pixel), the context pixels among them and
+        // the predictive std, so the model runs once per draw.
+        let predictions = samplePredictions(context: c, targetX: t.x, samples: samples)
+        let pixelLL = predictions.map { $0.logProb(t.y).sum(-1) }
         let visible = tasks.contextVisibility.flatten(from: 1)
+        target.add(summed: Self.logMeanExp(pixelLL.map { Masking.sum($0, mask: t.mask) }), counts: t.counts)
+        context.add(summed: Self.logMeanExp(pixelLL.map { ($0 * visible).sum(-1) }), counts: c.counts)
+        let predicted = Self.mixtureMoments(predictions).std.sum(-1)
         std.observed += (predicted * visible).sum().item()
         std.observedCount += visible.sum().item()
         std.unobserved += (predicted * (1 - visible)).sum().item()
@@ -91,10 +95,9 @@ extension NeuralProcess {
       let target = PointSet(
         x: PixelGrid.coordinates(batch: truth.size(0), height: height, width: width), y: PixelGrid.pixels(truth, scale: scale))
       withNoGrad {
-        likelihood.add(summed: logLikelihood(context: context, target: target, samples: samples), counts: target.counts)
-        let mean = PixelGrid.images(
-          fromPixels: predictiveMoments(context: context, targetX: target.x, samples: samples).mean, height: height, width: width,
-          scale: scale)
+        let predictions = samplePredictions(context: context, targetX: target.x, samples: samples)
+        likelihood.add(summed: Self.logMeanExp(predictions.map { pointLogLikelihood($0, target) }), counts: target.counts)
+        let mean = PixelGrid.images(fromPixels: Self.mixtureMoments(predictions).mean, height: height, width: width, scale: scale)
         psnr += Self.psnr(mean.clamp(min: 0, max: 1), truth).sum().item()
         bilinear += Self.psnr(interpolate(low, size: (height, width), mode: .bilinear(alignCorners: true)), truth).sum().item()
       }
@@ -136,9 +139,9 @@ extension NeuralProcess {
         let tasks = PixelTaskBatch(images: images[image..<(image + 1)], context: entry.selection, scale: scale)
         let (c, t) = (tasks.context, tasks.target)
         let panels: [Tensor] = withNoGrad {
-          let moments = predictiveMoments(context: c, targetX: t.x, samples: samples)
-          let prior = latentDistribution(c)
-          let draws = (0..<drawsShown).map { _ in predict(context: c, targetX: t.x, z: prior!.sample()).mean }
+          let predictions = samplePredictions(context: c, targetX: t.x, samples: samples)
+          let moments = Self.mixtureMoments(predictions)
+          let draws = predictions.prefix(drawsShown).map(\.mean)
           let toImage = { (pixels: Tensor) in PixelGrid.images(fromPixels: pixels, height: height, width: width, scale: scale) }
           return [tasks.contextImages(fill: .nan), toImage(moments.mean), moments.std.reshape([1, 1, height, width])]
             + draws.map(toImage) + [images[image..<(image + 1)]]

@@ -92,11 +92,18 @@ public final class NeuralProcess: Module {
     return deterministicEncoder((x + pairResizer(y)).relu())
   }
 
-  /// The deterministic representation r* for each target, [B, Nt, H], from embedded inputs.
-  func deterministicPath(_ context: PointSet, contextX: Tensor, targetX: Tensor) -> Tensor {
+  /// The deterministic path's per-context representations r_i (after self-attention), [B, Nc, H],
+  /// from embedded context inputs.
+  func contextRepresentations(_ context: PointSet, contextX: Tensor) -> Tensor {
     var r = encodePairs(x: contextX, y: context.y)
     for block in deterministicSelfAttention { r = block(r, mask: context.mask) }
-    return crossAttention(queries: targetX, keys: contextX, values: r, keyMask: context.mask)
+    return r
+  }
+
+  /// The deterministic representation r* for each target, [B, Nt, H], from embedded inputs and
+  /// the context's `contextRepresentations`.
+  func deterministicPath(_ context: PointSet, contextX: Tensor, representations: Tensor, targetX: Tensor) -> Tensor {
+    crossAttention(queries: targetX, keys: contextX, values: representations, keyMask: context.mask)
   }
 
   /// Whether the decoder reads the deterministic path: all but NPF's NP, whose decoder reads z alone.
@@ -113,14 +120,22 @@ public final class NeuralProcess: Module {
   /// of shape [B, latentSize] (drawn from the prior q(z | C) when omitted).
   public func predict(context: PointSet, targetX: Tensor, z: Tensor? = nil) -> Normal {
     let targetEmbedding = embed(targetX)
-    var parts: [Tensor] = []
+    var deterministic: Tensor?
     if decoderReadsDeterministicPath {
-      parts.append(deterministicPath(context, contextX: embed(context.x), targetX: targetEmbedding))
+      let contextX = embed(context.x)
+      deterministic = deterministicPath(
+        context, contextX: contextX, representations: contextRepresentations(context, contextX: contextX), targetX: targetEmbedding)
     }
-    if configuration.kind.hasLatentPath {
-      let z = z ?? latentDistribution(context)!.rsample()
-      parts.append(z.unsqueeze(1).expand(-1, targetX.size(1), -1))
-    }
+    let z = configuration.kind.hasLatentPath ? (z ?? latentDistribution(context)!.rsample()) : nil
+    return decode(targetX: targetX, targetEmbedding: targetEmbedding, deterministic: deterministic, z: z)
+  }
+
+  /// The decoder's predictive distribution from the targets' inputs (raw and embedded), their
+  /// deterministic representation r* (nil when the decoder does not read it) and a z of shape
+  /// [B, latentSize] (nil without a latent path).
+  func decode(targetX: Tensor, targetEmbedding: Tensor, deterministic: Tensor?, z: Tensor?) -> Normal {
+    var parts = deterministic.map { [$0] } ?? []
+    if let z { parts.append(z.unsqueeze(1).expand(-1, targetX.size(1), -1)) }
     let output: Tensor
     if let decoderResizer {
       let representation = latentMerger.map { $0(Tensor.cat(parts, dim: -1)).relu() } ?? parts[0]
@@ -139,29 +154,53 @@ public final class NeuralProcess: Module {
   public func predict(context: PointSet, targetX: Tensor, z: Tensor? = nil, chunkSize: Int) -> Normal {
     withNoGrad {
       let z = configuration.kind.hasLatentPath ? (z ?? latentDistribution(context)!.sample()) : nil
-      let chunks = targetX.split(
-        sizes: stride(from: 0, to: targetX.size(1), by: chunkSize).map { Swift.min(chunkSize, targetX.size(1) - $0) }, dim: 1)
-      let predictions = chunks.map { predict(context: context, targetX: $0, z: z) }
-      return Normal(mean: Tensor.cat(predictions.map(\.mean), dim: 1), std: Tensor.cat(predictions.map(\.std), dim: 1))
+      return predictions(context: context, targetX: targetX, draws: [z], chunkSize: chunkSize)[0]
+    }
+  }
+
+  /// The predictive distributions at `targetX` under `samples` draws of z from q(z | C) (a
+  /// single prediction for deterministic models). The draws share the deterministic path, the
+  /// costly part of an attentive model; targets go through in chunks of `chunkSize`. Runs
+  /// without gradients.
+  public func samplePredictions(context: PointSet, targetX: Tensor, samples: Int, chunkSize: Int = 4096) -> [Normal] {
+    withNoGrad {
+      let prior = latentDistribution(context)
+      let draws = prior.map { prior in (0..<samples).map { _ in Optional(prior.sample()) } } ?? [nil]
+      return predictions(context: context, targetX: targetX, draws: draws, chunkSize: chunkSize)
+    }
+  }
+
+  /// One prediction per z in `draws` (nil: no latent path), targets in chunks, the context's
+  /// representations computed once.
+  private func predictions(context: PointSet, targetX: Tensor, draws: [Tensor?], chunkSize: Int) -> [Normal] {
+    let contextX = embed(context.x)
+    let representations = decoderReadsDeterministicPath ? contextRepresentations(context, contextX: contextX) : nil
+    let chunks = targetX.split(
+      sizes: stride(from: 0, to: targetX.size(1), by: chunkSize).map { Swift.min(chunkSize, targetX.size(1) - $0) }, dim: 1)
+    let byChunk = chunks.map { chunk in
+      let embedding = embed(chunk)
+      let deterministic = representations.map {
+        deterministicPath(context, contextX: contextX, representations: $0, targetX: embedding)
+      }
+      return draws.map { decode(targetX: chunk, targetEmbedding: embedding, deterministic: deterministic, z: $0) }
+    }
+    return draws.indices.map { d in
+      Normal(mean: Tensor.cat(byChunk.map { $0[d].mean }, dim: 1), std: Tensor.cat(byChunk.map { $0[d].std }, dim: 1))
     }
   }
 
   /// Mean and standard deviation of the predictive distribution at `targetX`: for latent models
   /// the moments of the mixture over `samples` draws of z from q(z | C). Chunked, without gradients.
   public func predictiveMoments(context: PointSet, targetX: Tensor, samples: Int = 32, chunkSize: Int = 4096) -> (mean: Tensor, std: Tensor) {
-    guard configuration.kind.hasLatentPath else {
-      let prediction = predict(context: context, targetX: targetX, chunkSize: chunkSize)
-      return (prediction.mean, prediction.std)
-    }
-    let prior = withNoGrad { latentDistribution(context)! }
-    var firstMoment = Tensor.zeros([targetX.size(0), targetX.size(1), configuration.yDimension], dtype: targetX.dtype)
-    var secondMoment = firstMoment
-    for _ in 0..<samples {
-      let prediction = predict(context: context, targetX: targetX, z: prior.sample(), chunkSize: chunkSize)
-      firstMoment = firstMoment + prediction.mean / Double(samples)
-      secondMoment = secondMoment + (prediction.variance + prediction.mean.square()) / Double(samples)
-    }
-    return (firstMoment, (secondMoment - firstMoment.square()).clamp(min: 0).sqrt())
+    Self.mixtureMoments(samplePredictions(context: context, targetX: targetX, samples: samples, chunkSize: chunkSize))
+  }
+
+  /// Mean and standard deviation of an equally weighted mixture of Normals.
+  public static func mixtureMoments(_ components: [Normal]) -> (mean: Tensor, std: Tensor) {
+    guard components.count > 1 else { return (components[0].mean, components[0].std) }
+    let mean = Tensor.stack(components.map(\.mean), dim: 0).mean(0)
+    let secondMoment = Tensor.stack(components.map { $0.variance + $0.mean.square() }, dim: 0).mean(0)
+    return (mean, (secondMoment - mean.square()).clamp(min: 0).sqrt())
   }
 
   /// The training loss of a batch: −log-likelihood per target point for deterministic models, the
@@ -194,10 +233,12 @@ public final class NeuralProcess: Module {
     guard configuration.kind.hasLatentPath else {
       return pointLogLikelihood(predict(context: context, targetX: target.x), target)
     }
-    let prior = latentDistribution(context)!
-    let draws = (0..<samples).map { _ in
-      pointLogLikelihood(predict(context: context, targetX: target.x, z: prior.sample()), target)
-    }
-    return Tensor.stack(draws, dim: 0).logSumExp(0) - Foundation.log(Double(samples))
+    let draws = samplePredictions(context: context, targetX: target.x, samples: samples).map { pointLogLikelihood($0, target) }
+    return Self.logMeanExp(draws)
+  }
+
+  /// log((1/S) Σ_s exp(draws[s])), elementwise over the S draws.
+  static func logMeanExp(_ draws: [Tensor]) -> Tensor {
+    Tensor.stack(draws, dim: 0).logSumExp(0) - Foundation.log(Double(draws.count))
   }
 }

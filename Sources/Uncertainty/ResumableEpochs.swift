@@ -20,9 +20,6 @@ public struct EpochCheckpointing {
     self.seed = seed
     self.schedule = schedule
   }
-
-  /// Metadata key of the training seconds summed over every run that continued the checkpoint.
-  static let secondsKey = "train_seconds"
 }
 
 /// An optimiser of a resumable run with its learning-rate schedule by epoch, saved in the
@@ -108,7 +105,7 @@ extension MiniBatchEpochs {
       let seconds = earlierSeconds + progress.elapsedSeconds
       try Checkpoint.save(
         model: model, optimizers: optimizers.map { ($0.name, $0.optimizer) }, step: epoch + 1, seed: checkpointing.seed, config: checkpointing.config,
-        extraMetadata: [EpochCheckpointing.secondsKey: String(seconds)], to: checkpointing.url)
+        extraMetadata: [CheckpointInfo.trainSecondsKey: String(seconds)], to: checkpointing.url)
       lastGood = epoch + 1
     }
     let seconds = start < epochs ? progress.elapsedSeconds : 0
@@ -130,7 +127,7 @@ extension MiniBatchEpochs {
     }
     let epochs = try Checkpoint.load(from: url, into: model, optimizers: optimizers.map { ($0.name, $0.optimizer) }).step
     FileHandle.standardError.write("[\(label)] resuming after epoch \(epochs) (\(url.path))\n".data(using: .utf8)!)
-    return (epochs, info.metadata[EpochCheckpointing.secondsKey].flatMap(Double.init) ?? 0)
+    return (epochs, info.trainSeconds)
   }
 
   func allFinite(_ model: Module) -> Bool {

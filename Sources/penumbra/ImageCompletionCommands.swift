@@ -65,7 +65,9 @@ struct ImageTrainingMetrics: Codable {
   var data: String
   var steps: Int
   var stepsThisRun: Int
+  /// Training seconds over every run that built the checkpoint.
   var seconds: Double
+  /// This run's rate.
   var stepsPerSecond: Double
   /// nil when this run resumed an already finished one.
   var finalLoss: Double?
@@ -113,7 +115,7 @@ extension NeuralProcessCommand.Train {
     let superResolution = network.evaluateSuperResolution(images: images, scale: imageScale, samples: samples)
     let metrics = ImageTrainingMetrics(
       model: name, data: source.rawValue, steps: steps, stepsThisRun: summary.lastStep - summary.firstStep,
-      seconds: summary.seconds, stepsPerSecond: summary.stepsPerSecond, finalLoss: summary.finalLoss, threads: Torch.threadCount,
+      seconds: summary.totalSeconds, stepsPerSecond: summary.stepsPerSecond, finalLoss: summary.finalLoss, threads: Torch.threadCount,
       parameters: network.parameterCount, testImages: images.size(0), completion: completion, superResolution: superResolution)
     try writeJSON(metrics, to: folder.appendingPathComponent("metrics.json"))
     try writeImageFigures(network, test: test, title: "\(name.uppercased()) on \(source.rawValue), \(steps) steps", folder: folder)

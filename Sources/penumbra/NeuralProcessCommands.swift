@@ -157,7 +157,7 @@ extension NeuralProcessCommand {
       let scores = network.evaluate(batches: evaluationBatches(sampler, tasks: evaluationTasks, seed: 2_024), samples: samples)
       let metrics = TrainingMetrics(
         model: name, architecture: architecture.rawValue, protocol: curveProtocol.rawValue, kernel: kernel.rawValue, randomHyperparameters: randomHyperparameters,
-        steps: steps, stepsThisRun: summary.lastStep - summary.firstStep, seconds: summary.seconds,
+        steps: steps, stepsThisRun: summary.lastStep - summary.firstStep, seconds: summary.totalSeconds,
         stepsPerSecond: summary.stepsPerSecond, finalLoss: summary.finalLoss, threads: Torch.threadCount,
         parameters: network.parameterCount, scores: scores)
       try writeJSON(metrics, to: folder.appendingPathComponent("metrics.json"))
@@ -165,7 +165,7 @@ extension NeuralProcessCommand {
       try figure.write(to: folder.appendingPathComponent("predictions.png"))
       print(String(format: "%@  target ll %.3f (GP %.3f)  context ll %.3f (GP %.3f)  %d tasks  %.0f s",
                    name, scores.targetLL, scores.gpTargetLL ?? .nan, scores.contextLL, scores.gpContextLL ?? .nan,
-                   scores.tasks, summary.seconds))
+                   scores.tasks, summary.totalSeconds))
       print("wrote \(folder.path)/{model.safetensors, metrics.json, predictions.png}")
     }
   }
@@ -179,7 +179,9 @@ extension NeuralProcessCommand {
     var randomHyperparameters: Bool
     var steps: Int
     var stepsThisRun: Int
+    /// Training seconds over every run that built the checkpoint.
     var seconds: Double
+    /// This run's rate.
     var stepsPerSecond: Double
     /// nil when this run resumed an already finished one.
     var finalLoss: Double?

@@ -34,7 +34,7 @@ struct TrainingLoopTests {
     try model.loadStateDict(Dictionary(uniqueKeysWithValues: start))
     let url = dir.appendingPathComponent("b.safetensors")
     var first = TrainingLoop(steps: 5, seed: 1, checkpoint: url, checkpointEvery: 5, config: "c")
-    _ = try first.run(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-2), resume: false, loss: loss(model))
+    let firstHalf = try first.run(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-2), resume: false, loss: loss(model))
     first.steps = 10
     let fresh = MLP([2, 16, 1])
     let summary = try first.run(model: fresh, optimizer: Adam(fresh.parameters(), learningRate: 1e-2), resume: true, loss: loss(fresh))
@@ -44,6 +44,11 @@ struct TrainingLoopTests {
     // Resuming the finished run takes no step: no loss to report (nil, not NaN, which JSON cannot hold).
     let again = try first.run(model: fresh, optimizer: Adam(fresh.parameters(), learningRate: 1e-2), resume: true, loss: loss(fresh))
     #expect(again.firstStep == 10 && again.lastStep == 10 && again.finalLoss == nil)
+    // Training time adds up over the runs that built the checkpoint.
+    let earlier = summary.totalSeconds - summary.seconds
+    #expect(earlier > 0 && earlier <= firstHalf.seconds + 1e-6)
+    let saved = try Checkpoint.info(at: url).trainSeconds
+    #expect(again.seconds == 0 && again.totalSeconds == saved)
   }
 
   @Test func divergenceKeepsTheLastGoodCheckpoint() throws {

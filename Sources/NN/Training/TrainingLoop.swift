@@ -23,7 +23,10 @@ public enum TrainingError: Error, CustomStringConvertible {
 public struct TrainingSummary: Sendable {
   public var firstStep: Int
   public var lastStep: Int
+  /// Seconds of this run.
   public var seconds: Double
+  /// Seconds of every run that built the checkpoint, this one included.
+  public var totalSeconds: Double
   /// The last step's loss; nil when the run took no step (a resumed run that was already finished).
   public var finalLoss: Double?
   public var stepsPerSecond: Double { Double(lastStep - firstStep) / Swift.max(seconds, 1e-9) }
@@ -61,12 +64,14 @@ public struct TrainingLoop {
   /// With `resume`, continues from the checkpoint when there is one.
   public func run(model: Module, optimizer: Optimizer, resume: Bool, loss: (Int) throws -> Tensor) throws -> TrainingSummary {
     var start = 0
+    var earlierSeconds = 0.0
     if resume, FileManager.default.fileExists(atPath: checkpoint.path) {
       let info = try Checkpoint.info(at: checkpoint)
       if let saved = info.config, saved != config {
         throw CheckpointError(file: checkpoint, detail: "was trained with a different configuration:\n  saved: \(saved)\n  now:   \(config)\nuse another --out folder or the same flags")
       }
       start = try Checkpoint.load(from: checkpoint, into: model, optimizer: optimizer).step
+      earlierSeconds = info.trainSeconds
       FileHandle.standardError.write("[\(label)] resuming from step \(start) (\(checkpoint.path))\n".data(using: .utf8)!)
     }
     let progress = ProgressReporter(totalSteps: steps, label: label, firstStep: start)
@@ -77,7 +82,7 @@ public struct TrainingLoop {
     model.train()
     defer { model.eval() }
     guard start < steps else {
-      return TrainingSummary(firstStep: start, lastStep: start, seconds: 0, finalLoss: nil)
+      return TrainingSummary(firstStep: start, lastStep: start, seconds: 0, totalSeconds: earlierSeconds, finalLoss: nil)
     }
     for step in (start + 1)...steps {
       Torch.manualSeed(seed &+ UInt64(step))
@@ -95,12 +100,16 @@ public struct TrainingLoop {
         guard Self.allFinite(model) else {
           throw TrainingError.diverged(step: step, loss: .nan, checkpoint: checkpoint, lastGoodStep: lastGood)
         }
-        try Checkpoint.save(model: model, optimizer: optimizer, step: step, seed: seed, config: config, to: checkpoint)
+        try Checkpoint.save(
+          model: model, optimizer: optimizer, step: step, seed: seed, config: config,
+          extraMetadata: [CheckpointInfo.trainSecondsKey: String(earlierSeconds + progress.elapsedSeconds)], to: checkpoint)
         lastGood = step
         if InterruptFlag.isSet, step < steps { throw TrainingError.interrupted(step: step, checkpoint: checkpoint) }
       }
     }
-    return TrainingSummary(firstStep: start, lastStep: steps, seconds: progress.elapsedSeconds, finalLoss: finalLoss)
+    return TrainingSummary(
+      firstStep: start, lastStep: steps, seconds: progress.elapsedSeconds, totalSeconds: earlierSeconds + progress.elapsedSeconds,
+      finalLoss: finalLoss)
   }
 
   static func allFinite(_ model: Module) -> Bool {
