@@ -55,9 +55,11 @@ def main():
         subprocess.run(["swift", "build", "-c", "release", "--product", "penumbra-bench"],
                        cwd=ROOT, check=True, stdout=sys.stderr)
 
-    # Both sides use the OpenBLAS kernels the Swift side selects (Torch.selectBLASKernel).
+    # Both sides use the OpenBLAS kernels the Swift side selects (Torch.selectBLASKernel) and
+    # glibc settings equal to Torch.keepFreedMemory's.
     probe = run([SWIFT_BENCH, "--case", "overhead", "--steps", "1", "--warmup", "0"], os.environ)
     os.environ.setdefault("OPENBLAS_CORETYPE", probe["blas_core"])
+    os.environ.update(MALLOC_MMAP_MAX_="0", MALLOC_TRIM_THRESHOLD_="2147483647")
     for case in args.cases.split(","):
         for threads in args.threads:
             for blas in args.blas_threads:

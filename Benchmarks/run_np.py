@@ -39,8 +39,10 @@ def main():
         subprocess.run(["swift", "build", "-c", "release", "--product", "penumbra-bench-np"],
                        cwd=ROOT, check=True, stdout=sys.stderr)
     env = dict(os.environ, PENUMBRA_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
-    # Both sides use the OpenBLAS kernels the Swift side selects (Torch.selectBLASKernel).
+    # Both sides use the OpenBLAS kernels the Swift side selects (Torch.selectBLASKernel) and
+    # glibc settings equal to Torch.keepFreedMemory's.
     env.setdefault("OPENBLAS_CORETYPE", run([SWIFT, "train", "--steps", 1], env)["blas_core"])
+    env.update(MALLOC_MMAP_MAX_="0", MALLOC_TRIM_THRESHOLD_="2147483647")
 
     runs = {"swift": [], "pytorch": []}
     for _ in range(args.rounds):

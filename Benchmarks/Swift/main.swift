@@ -10,7 +10,7 @@ import Foundation
 import NN
 import Torch
 
-Torch.selectBLASKernel()  // may restart the process, so before anything else
+Torch.prepareProcess()  // may restart the process, so before anything else
 
 /// One benchmark case; the table must stay identical to `CASES` in bench_core.py.
 struct BenchCase {

@@ -44,7 +44,7 @@ func seconds(_ body: () -> Void) -> Double {
   return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
-Torch.selectBLASKernel()  // may restart the process, so before any work
+Torch.prepareProcess()  // may restart the process, so before any work
 Torch.configureThreadsFromEnvironment()
 Torch.manualSeed(0)
 let model = NeuralProcess(NeuralProcessConfiguration(kind: .anp, attention: .multihead))

@@ -240,3 +240,11 @@ const char *pt_blas_core_name(void) {
 }
 
 }  // extern "C"
+
+// MARK: Allocator
+#include <malloc.h>
+
+extern "C" void pt_keep_freed_memory(void) {
+  mallopt(M_MMAP_MAX, 0);                // big blocks come from the heap, where freed memory is reused,
+  mallopt(M_TRIM_THRESHOLD, 0x7fffffff);  // and the heap's free top is not given back
+}

@@ -11,7 +11,7 @@ struct Penumbra: ParsableCommand {
   )
 
   static func main() {
-    Torch.selectBLASKernel()  // may restart the process, so before anything else
+    Torch.prepareProcess()  // may restart the process, so before anything else
     main(Array(CommandLine.arguments.dropFirst()))
   }
 }

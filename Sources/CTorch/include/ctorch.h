@@ -262,6 +262,11 @@ int pt_get_blas_threads(void);
 /// OpenBLAS is loaded. The string is OpenBLAS's own; do not free it.
 const char *pt_blas_core_name(void);
 
+// MARK: Allocator
+
+/// Makes glibc keep freed memory in the heap for reuse: no mmap for big blocks, no trimming.
+void pt_keep_freed_memory(void);
+
 #ifdef __cplusplus
 }
 #endif
