@@ -131,6 +131,6 @@ extension Torch {
   /// 16 × 8 × 784 × 235 floats (94 MB), and a quarter of its time went to page faults. With the
   /// memory kept it trained 1.7–1.9× faster. The price is memory: the heap stays at the run's
   /// peak, and blocks of changing sizes fragment it (the exact GP posterior at 4,000 contexts
-  /// peaked at 2.9 GiB instead of 1.5 GiB, while taking 16 % less time).
+  /// peaked at 3.2 GB instead of 1.5 GB, no faster); `PENUMBRA_KEEP_FREED_MEMORY=0` opts out.
   public static func keepFreedMemory() { pt_keep_freed_memory() }
 }
