@@ -38,7 +38,10 @@ def main():
     if not args.no_build:
         subprocess.run(["swift", "build", "-c", "release", "--product", "penumbra-bench-np"],
                        cwd=ROOT, check=True, stdout=sys.stderr)
-    env = dict(os.environ, PENUMBRA_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
+    # OpenBLAS threads: Penumbra's default of one, for both sides.
+    env = dict(os.environ, PENUMBRA_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads),
+               OPENBLAS_NUM_THREADS=os.environ.get("PENUMBRA_BLAS_THREADS", "1"))
+    env.pop("PENUMBRA_BLAS_THREADS", None)
     # Both sides use the OpenBLAS kernels the Swift side selects (Torch.selectBLASKernel) and
     # glibc settings equal to Torch.keepFreedMemory's.
     env.setdefault("OPENBLAS_CORETYPE", run([SWIFT, "train", "--steps", 1], env)["blas_core"])

@@ -56,14 +56,27 @@ extension Torch {
   /// PyTorch's 128-wide one 3x slower).
   public static let defaultThreadCount = 1
 
+  /// OpenBLAS threads `configureThreadsFromEnvironment()` uses when neither
+  /// `PENUMBRA_BLAS_THREADS` nor `OPENBLAS_NUM_THREADS` is set. OpenBLAS's own default (one per
+  /// core) waits for its workers, which other busy processes starve: with two training jobs on
+  /// the 2 cores the demo's ANP ran at 1.2 steps/s with two OpenBLAS threads and 24–25 with
+  /// one. On the idle machine two threads gained 5 % on that ANP (35–37 against 33.5–34.7
+  /// steps/s) and lost on an image AttnCNP (3.1 against 3.7), so one it is; a lone job with
+  /// large matmuls can ask for more.
+  public static let defaultBLASThreadCount = 1
+
   /// Applies thread settings from the environment: `PENUMBRA_THREADS` (libtorch intra-op
-  /// threads, default `defaultThreadCount`) and `PENUMBRA_BLAS_THREADS` (OpenBLAS threads;
-  /// unset leaves OpenBLAS's own default, which honours `OPENBLAS_NUM_THREADS`).
+  /// threads, default `defaultThreadCount`) and `PENUMBRA_BLAS_THREADS` (OpenBLAS threads,
+  /// default `defaultBLASThreadCount`; an `OPENBLAS_NUM_THREADS` of the user's is respected).
   ///
   /// Call it once at start-up, before any work; the command-line tool and benchmarks do.
   public static func configureThreadsFromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
     threadCount = positiveInteger(environment["PENUMBRA_THREADS"]) ?? defaultThreadCount
-    if let blas = positiveInteger(environment["PENUMBRA_BLAS_THREADS"]) { blasThreadCount = blas }
+    if let blas = positiveInteger(environment["PENUMBRA_BLAS_THREADS"]) {
+      blasThreadCount = blas
+    } else if environment["OPENBLAS_NUM_THREADS"] == nil {
+      blasThreadCount = defaultBLASThreadCount
+    }
   }
 
   private static func positiveInteger(_ text: String?) -> Int? {

@@ -6,7 +6,7 @@ struct Penumbra: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "penumbra",
     abstract: "Uncertainty-aware deep learning on libtorch: train, evaluate, predict, plot.",
-    discussion: "Threads: PENUMBRA_THREADS (libtorch, default 1) and PENUMBRA_BLAS_THREADS (OpenBLAS).",
+    discussion: "Threads: PENUMBRA_THREADS (libtorch, default 1) and PENUMBRA_BLAS_THREADS (OpenBLAS, default 1).",
     subcommands: [NeuralProcessCommand.self, GaussianProcessCommand.self, OODCommand.self, BayesOptCommand.self, Info.self]
   )
 

@@ -17,8 +17,14 @@ import Torch
   // Debian's libtorch calls OpenBLAS (libopenblas0-pthread) through libblas.so.3.
   let previous = try #require(Torch.blasThreadCount)
   defer { Torch.blasThreadCount = previous }
-  Torch.configureThreadsFromEnvironment(["PENUMBRA_BLAS_THREADS": "1"])
-  #expect(Torch.blasThreadCount == 1)
+  Torch.configureThreadsFromEnvironment(["PENUMBRA_BLAS_THREADS": "2"])
+  #expect(Torch.blasThreadCount == 2)
+  // Unset: one thread, unless the user set OpenBLAS's own variable.
+  Torch.configureThreadsFromEnvironment([:])
+  #expect(Torch.blasThreadCount == Torch.defaultBLASThreadCount)
+  Torch.blasThreadCount = 2
+  Torch.configureThreadsFromEnvironment(["OPENBLAS_NUM_THREADS": "2"])
+  #expect(Torch.blasThreadCount == 2)
 }
 
 @Test func blasKernelChoice() throws {
