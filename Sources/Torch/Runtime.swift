@@ -96,9 +96,9 @@ extension Torch {
   ///
   /// OpenBLAS picks its kernels from the CPU model, and a model newer than the library (Debian
   /// 12's OpenBLAS 0.3.21 on this project's Xeon, model 207) gets the SSE3 "Prescott" fallback.
-  /// On that machine a 4096×128 by 128×128 sgemm ran at 25 GFLOP/s with it and 115 with
-  /// "SkylakeX", and a Neural Process trained 2.5× faster. So a CPU whose flags allow a better
-  /// family gets it.
+  /// On that machine bench-core's compute case ran at 4.24 steps/s with it and 14.33 with
+  /// "SkylakeX", and NPF's CNP trained at 4.2–4.6 against 10.5–13.4 steps/s (docs/results.md).
+  /// So a CPU whose flags allow a better family gets it.
   public static func preferredBLASCore(current: String, cpuFlags: Set<String>) -> String? {
     guard current.lowercased() == "prescott" else { return nil }
     if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]) { return "SkylakeX" }
@@ -142,7 +142,7 @@ extension Torch {
   /// unmaps them on free, so a training step whose temporaries are that large pays for
   /// zero-filling them again every step: an image AttnCNP's attention weights are
   /// 16 × 8 × 784 × 235 floats (94 MB), and a quarter of its time went to page faults. With the
-  /// memory kept it trained 1.7–1.9× faster. The price is memory: the heap stays at the run's
+  /// memory kept it trained 1.5–1.9× faster (docs/results.md). The price is memory: the heap stays at the run's
   /// peak, and blocks of changing sizes fragment it (the exact GP posterior at 4,000 contexts
   /// peaked at 3.2 GB instead of 1.5 GB, no faster); `PENUMBRA_KEEP_FREED_MEMORY=0` opts out.
   public static func keepFreedMemory() { pt_keep_freed_memory() }
