@@ -24,12 +24,11 @@ final class CrossAttention: Module {
     transformer = kind == .transformer ? TransformerAttention(size: hiddenSize, heads: heads) : nil
   }
 
-  /// queries [B, Nt, Dq], keys [B, Nc, Dq], values [B, Nc, H], keyMask [B, Nc] → [B, Nt, H].
+  /// queries [B, Nt, Dq], keys [B, Nc, Dq], values [B, Nc, H], keyMask [B, Nc] → [B, Nt, H],
+  /// or [B, 1, H] for `uniform`, whose one mean per task broadcasts over the targets (the
+  /// decoder then does that mean's share of its work once per task).
   func callAsFunction(queries: Tensor, keys: Tensor, values: Tensor, keyMask: Tensor) -> Tensor {
-    if kind == .uniform {
-      let mean = Masking.mean(values, mask: keyMask).unsqueeze(1)
-      return mean.expand(-1, queries.size(1), -1)
-    }
+    if kind == .uniform { return Masking.mean(values, mask: keyMask).unsqueeze(1) }
     let q = positionEncoder.map { $0(queries) } ?? queries
     let k = positionEncoder.map { $0(keys) } ?? keys
     switch kind {

@@ -100,8 +100,9 @@ public final class NeuralProcess: Module {
     return r
   }
 
-  /// The deterministic representation r* for each target, [B, Nt, H], from embedded inputs and
-  /// the context's `contextRepresentations`.
+  /// The deterministic representation r* for each target, [B, Nt, H] ([B, 1, H] when it is the
+  /// same for all targets: uniform attention), from embedded inputs and the context's
+  /// `contextRepresentations`.
   func deterministicPath(_ context: PointSet, contextX: Tensor, representations: Tensor, targetX: Tensor) -> Tensor {
     crossAttention(queries: targetX, keys: contextX, values: representations, keyMask: context.mask)
   }
@@ -135,13 +136,15 @@ public final class NeuralProcess: Module {
   /// [B, latentSize] (nil without a latent path).
   func decode(targetX: Tensor, targetEmbedding: Tensor, deterministic: Tensor?, z: Tensor?) -> Normal {
     var parts = deterministic.map { [$0] } ?? []
-    if let z { parts.append(z.unsqueeze(1).expand(-1, targetX.size(1), -1)) }
+    // z stays [B, 1, L]: the layers that read it broadcast it over the targets, so its share of
+    // their work is done once per task.
+    if let z { parts.append(z.unsqueeze(1)) }
     let output: Tensor
     if let decoderResizer {
-      let representation = latentMerger.map { $0(Tensor.cat(parts, dim: -1)).relu() } ?? parts[0]
+      let representation = latentMerger.map { $0(concatenationOf: parts).relu() } ?? parts[0]
       output = decoder((targetEmbedding + decoderResizer(representation)).relu())
     } else {
-      output = decoder(Tensor.cat(parts + [targetX], dim: -1))
+      output = decoder(concatenationOf: parts + [targetX])
     }
     let (mean, rawScale) = (output[.ellipsis, 0..<configuration.yDimension], output[.ellipsis, configuration.yDimension...])
     let floor = configuration.predictiveStdFloor

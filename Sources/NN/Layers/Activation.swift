@@ -49,12 +49,18 @@ public final class MLP: Module, UnaryLayer {
     self.activation = activation
   }
 
-  public func callAsFunction(_ x: Tensor) -> Tensor {
-    var h = x
-    for (i, layer) in layers.enumerated() {
-      h = layer(h)
-      if i < layers.count - 1 { h = activation(h) }
-    }
+  public func callAsFunction(_ x: Tensor) -> Tensor { hidden(from: layers[0](x)) }
+
+  /// The MLP applied to `cat(parts, dim: -1)`, with the first layer's
+  /// `Linear.callAsFunction(concatenationOf:)`: parts broadcast, nothing is concatenated.
+  public func callAsFunction(concatenationOf parts: [Tensor]) -> Tensor {
+    hidden(from: layers[0](concatenationOf: parts))
+  }
+
+  /// The rest of the MLP after the first layer's output `h`.
+  private func hidden(from h: Tensor) -> Tensor {
+    var h = h
+    for layer in layers.dropFirst() { h = layer(activation(h)) }
     return h
   }
 }

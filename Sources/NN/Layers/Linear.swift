@@ -11,4 +11,26 @@ public final class Linear: Module, UnaryLayer {
   }
 
   public func callAsFunction(_ x: Tensor) -> Tensor { linear(x, weight: weight, bias: bias) }
+
+  /// The layer applied to `cat(parts, dim: -1)` without building the concatenation:
+  /// Σᵢ partsᵢ · Wᵢᵀ + b, where Wᵢ are the weight's matching column blocks. Parts broadcast
+  /// against each other, so a part shared along a dimension (a per-task z of shape [B, 1, L]
+  /// beside per-target inputs [B, N, D]) is multiplied once instead of once per target.
+  public func callAsFunction(concatenationOf parts: [Tensor]) -> Tensor {
+    precondition(!parts.isEmpty, "concatenationOf needs at least one part")
+    let widths = parts.map { $0.size(-1) }
+    precondition(
+      widths.reduce(0, +) == weight.size(1),
+      "the parts' last sizes \(widths) add up to \(widths.reduce(0, +)), but the layer takes \(weight.size(1)) inputs")
+    // The bias joins the smallest product, so it is added over the fewest elements.
+    let biased = parts.indices.min { parts[$0].count < parts[$1].count }!
+    var offset = 0
+    var terms: [Tensor] = []
+    for (i, part) in parts.enumerated() {
+      let block = weight[.all, offset..<(offset + widths[i])]
+      terms.append(linear(part, weight: block, bias: i == biased ? bias : nil))
+      offset += widths[i]
+    }
+    return terms.dropFirst().reduce(terms[0], +)
+  }
 }
