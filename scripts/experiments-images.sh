@@ -5,8 +5,9 @@
 # sigma-floor-<floor>/<data>-<model>/{metrics.json, completion.png, superres.png}; then the table by context size.
 # STEPS, JOBS, TEST_IMAGES, DATASETS, MODELS and SELF_ATTENTION (layers of the attentive models;
 # 0 is about 6x faster on CPU) and MINIMUM_STD (predictive σ floor, default NPF's 0.01: with the
-# ANP paper's 0.1 no model can score above 1.38 nats per pixel) are overridable:
-# `make experiments-images STEPS=20000`.
+# ANP paper's 0.1 no model can score above 1.38 nats per pixel) are overridable, and so is OUT
+# (the output folder; a run with other flags needs a folder of its own, as resuming checks them):
+# `make experiments-images STEPS=20000 OUT=out/experiments-images/long`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-4000}
@@ -16,7 +17,7 @@ DATASETS=${DATASETS:-mnist fashion-mnist}
 MODELS=${MODELS:-cnp np attncnp anp}
 SELF_ATTENTION=${SELF_ATTENTION:-2}
 MINIMUM_STD=${MINIMUM_STD:-0.01}
-OUT=out/experiments-images/sigma-floor-$MINIMUM_STD
+OUT=${OUT:-out/experiments-images/sigma-floor-$MINIMUM_STD}
 BIN=.build/release/penumbra
 export PENUMBRA_THREADS=1 PENUMBRA_BLAS_THREADS=1
 mkdir -p "$OUT"
