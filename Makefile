@@ -29,9 +29,12 @@ build: deps
 release: deps
 	$(RELEASE)
 
+# The tests run with one libtorch and one OpenBLAS thread, Penumbra's defaults (the command-line
+# tool sets them itself; a test process has libtorch's one-per-core, whose waiting workers
+# made a test 60x slower beside two training jobs).
 test: deps data
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --no-parallel
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(SWIFT) test --no-parallel
 
 clean:
 	rm -rf .build out

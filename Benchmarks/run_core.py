@@ -17,11 +17,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_common import ROOT, build, match_penumbra_process, run
+
 SWIFT_BENCH = ROOT / ".build" / "release" / "penumbra-bench"
 PYTHON_BENCH = ROOT / "Benchmarks" / "reference" / "bench_core.py"
 CASES = ["overhead", "mlp", "compute"]
@@ -29,14 +28,6 @@ CASES = ["overhead", "mlp", "compute"]
 
 def integers(text):
     return [int(part) for part in text.split(",") if part.strip()]
-
-
-def run(command, env):
-    """Runs one benchmark process and returns its JSON report."""
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"run_core: {' '.join(map(str, command))} failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -52,14 +43,9 @@ def main():
     args = parser.parse_args()
 
     if not args.no_build:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "penumbra-bench"],
-                       cwd=ROOT, check=True, stdout=sys.stderr)
-
-    # Both sides use the OpenBLAS kernels the Swift side selects (Torch.selectBLASKernel) and
-    # glibc settings equal to Torch.keepFreedMemory's.
+        build("penumbra-bench")
     probe = run([SWIFT_BENCH, "--case", "overhead", "--steps", "1", "--warmup", "0"], os.environ)
-    os.environ.setdefault("OPENBLAS_CORETYPE", probe["blas_core"])
-    os.environ.update(MALLOC_MMAP_MAX_="0", MALLOC_TRIM_THRESHOLD_="2147483647")
+    match_penumbra_process(os.environ, probe["blas_core"])
     for case in args.cases.split(","):
         for threads in args.threads:
             for blas in args.blas_threads:

@@ -12,20 +12,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_common import ROOT, build, match_penumbra_process, run
+
 SWIFT = ROOT / ".build" / "release" / "penumbra-bench-np"
 REFERENCE = ROOT / "Benchmarks" / "reference" / "anp_reference.py"
-
-
-def run(command, env):
-    result = subprocess.run([str(c) for c in command], env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"run_np: {' '.join(map(str, command))} failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -36,16 +27,12 @@ def main():
     parser.add_argument("--no-build", action="store_true")
     args = parser.parse_args()
     if not args.no_build:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "penumbra-bench-np"],
-                       cwd=ROOT, check=True, stdout=sys.stderr)
+        build("penumbra-bench-np")
     # OpenBLAS threads: Penumbra's default of one, for both sides.
     env = dict(os.environ, PENUMBRA_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads),
                OPENBLAS_NUM_THREADS=os.environ.get("PENUMBRA_BLAS_THREADS", "1"))
     env.pop("PENUMBRA_BLAS_THREADS", None)
-    # Both sides use the OpenBLAS kernels the Swift side selects (Torch.selectBLASKernel) and
-    # glibc settings equal to Torch.keepFreedMemory's.
-    env.setdefault("OPENBLAS_CORETYPE", run([SWIFT, "train", "--steps", 1], env)["blas_core"])
-    env.update(MALLOC_MMAP_MAX_="0", MALLOC_TRIM_THRESHOLD_="2147483647")
+    match_penumbra_process(env, run([SWIFT, "train", "--steps", 1], env)["blas_core"])
 
     runs = {"swift": [], "pytorch": []}
     for _ in range(args.rounds):

@@ -120,15 +120,8 @@ public final class NeuralProcess: Module {
   /// The predictive distribution at `targetX` given the context and, for latent models, a z
   /// of shape [B, latentSize] (drawn from the prior q(z | C) when omitted).
   public func predict(context: PointSet, targetX: Tensor, z: Tensor? = nil) -> Normal {
-    let targetEmbedding = embed(targetX)
-    var deterministic: Tensor?
-    if decoderReadsDeterministicPath {
-      let contextX = embed(context.x)
-      deterministic = deterministicPath(
-        context, contextX: contextX, representations: contextRepresentations(context, contextX: contextX), targetX: targetEmbedding)
-    }
     let z = configuration.kind.hasLatentPath ? (z ?? latentDistribution(context)!.rsample()) : nil
-    return decode(targetX: targetX, targetEmbedding: targetEmbedding, deterministic: deterministic, z: z)
+    return predictions(context: context, targetX: targetX, draws: [z], chunkSize: targetX.size(1))[0]
   }
 
   /// The decoder's predictive distribution from the targets' inputs (raw and embedded), their
@@ -174,19 +167,23 @@ public final class NeuralProcess: Module {
   }
 
   /// One prediction per z in `draws` (nil: no latent path), targets in chunks, the context's
-  /// representations computed once.
+  /// representations computed once. With a single chunk (training's case) nothing is split or
+  /// concatenated.
   private func predictions(context: PointSet, targetX: Tensor, draws: [Tensor?], chunkSize: Int) -> [Normal] {
-    let contextX = embed(context.x)
-    let representations = decoderReadsDeterministicPath ? contextRepresentations(context, contextX: contextX) : nil
-    let chunks = targetX.split(
-      sizes: stride(from: 0, to: targetX.size(1), by: chunkSize).map { Swift.min(chunkSize, targetX.size(1) - $0) }, dim: 1)
+    let contextX = decoderReadsDeterministicPath ? embed(context.x) : nil
+    let representations = contextX.map { contextRepresentations(context, contextX: $0) }
+    let targets = targetX.size(1)
+    let chunks =
+      targets <= chunkSize
+      ? [targetX] : targetX.split(sizes: stride(from: 0, to: targets, by: chunkSize).map { Swift.min(chunkSize, targets - $0) }, dim: 1)
     let byChunk = chunks.map { chunk in
       let embedding = embed(chunk)
       let deterministic = representations.map {
-        deterministicPath(context, contextX: contextX, representations: $0, targetX: embedding)
+        deterministicPath(context, contextX: contextX!, representations: $0, targetX: embedding)
       }
       return draws.map { decode(targetX: chunk, targetEmbedding: embedding, deterministic: deterministic, z: $0) }
     }
+    if byChunk.count == 1 { return byChunk[0] }
     return draws.indices.map { d in
       Normal(mean: Tensor.cat(byChunk.map { $0[d].mean }, dim: 1), std: Tensor.cat(byChunk.map { $0[d].std }, dim: 1))
     }
