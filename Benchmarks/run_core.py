@@ -75,7 +75,11 @@ def main():
                 p = statistics.median(r["steps_per_s"] for r in runs["pytorch"])
                 print(json.dumps({
                     "bench": case, "swift_steps_per_s": round(s, 2), "pytorch_steps_per_s": round(p, 2),
-                    "ratio": round(s / p, 3), "threads": threads, "blas_threads": blas,
+                    "ratio": round(s / p, 3),
+                    # The median of the per-round ratios: each round's two runs are adjacent in time.
+                    "paired_ratio": round(statistics.median(a["steps_per_s"] / b["steps_per_s"]
+                                                            for a, b in zip(runs["swift"], runs["pytorch"])), 3),
+                    "threads": threads, "blas_threads": blas,
                     # Other load only slows a run down, so the best run estimates the unloaded speed.
                     "ratio_best": round(max(r["steps_per_s"] for r in runs["swift"])
                                         / max(r["steps_per_s"] for r in runs["pytorch"]), 3),

@@ -3,8 +3,8 @@
 
 1. ANP (multihead) training steps/s, Swift (penumbra-bench-np) against the PyTorch reference of
    the same architecture (Benchmarks/reference/anp_reference.py) on the same libtorch, with
-   identical thread settings, interleaved S, P, S, P, ...; one JSON line with the medians and
-   their ratio.
+   identical thread settings, interleaved S P, P S, S P, ...; one JSON line with the medians,
+   their ratio, and the median of the per-round ratios (`paired_ratio`).
 2. ANP prediction for 10k and 100k targets given 1,000 contexts, chunked, and the exact GP
    posterior at 1,000 / 2,000 / 4,000 contexts: time and peak memory, one process per case.
 """
@@ -35,12 +35,20 @@ def main():
     match_penumbra_process(env, run([SWIFT, "train", "--steps", 1], env)["blas_core"])
 
     runs = {"swift": [], "pytorch": []}
-    for _ in range(args.rounds):
-        runs["swift"].append(run([SWIFT, "train", "--steps", args.steps], env)["steps_per_s"])
-        runs["pytorch"].append(run(["/usr/bin/python3", REFERENCE, args.steps], env)["steps_per_s"])
+    sides = [("swift", [SWIFT, "train", "--steps", args.steps]),
+             ("pytorch", ["/usr/bin/python3", REFERENCE, args.steps])]
+    for round_index in range(args.rounds):
+        # S P, P S, S P, ...: a machine that speeds up or slows down during the run (this VM's
+        # speed drifts by 30 % over minutes) hits both sides alike.
+        for impl, command in sides if round_index % 2 == 0 else reversed(sides):
+            runs[impl].append(run(command, env)["steps_per_s"])
     s, p = statistics.median(runs["swift"]), statistics.median(runs["pytorch"])
+    # The ratio within each round (its two runs are adjacent in time), then their median:
+    # less sensitive to drift than the ratio of the two medians.
+    paired = statistics.median(a / b for a, b in zip(runs["swift"], runs["pytorch"]))
     print(json.dumps({"bench": "anp-train", "swift_steps_per_s": round(s, 2), "pytorch_steps_per_s": round(p, 2),
-                      "ratio": round(s / p, 3), "threads": args.threads, "steps": args.steps,
+                      "ratio": round(s / p, 3), "paired_ratio": round(paired, 3),
+                      "threads": args.threads, "steps": args.steps,
                       "blas_core": env["OPENBLAS_CORETYPE"],
                       "swift_runs": [round(x, 2) for x in runs["swift"]],
                       "pytorch_runs": [round(x, 2) for x in runs["pytorch"]],
