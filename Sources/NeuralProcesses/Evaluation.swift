@@ -3,6 +3,18 @@ import Foundation
 import GaussianProcesses
 import Torch
 
+/// Where a latent model's scoring draws z from.
+public enum LatentDraws: String, Codable, Sendable, CaseIterable {
+  /// q(z | C): the model's predictive distribution given the context, the honest score.
+  case context
+  /// q(z | T), the latent path applied to the targets (which contain the context), without
+  /// importance weights: how NPF's code scores its LNP and AttnLNP (trained with `is_q_zCct`,
+  /// evaluated with the targets in the batch and `is_force_mle_eval`). The z has seen the
+  /// targets, so this overestimates the predictive log-likelihood; use it only to compare
+  /// with NPF's published numbers.
+  case targets
+}
+
 /// Per-point log-likelihoods of a Neural Process and the GP oracle on the same tasks.
 public struct NeuralProcessScores: Codable, Sendable {
   /// Mean over tasks of each task's context log-likelihood per context point (tasks without context skipped).
@@ -15,10 +27,13 @@ public struct NeuralProcessScores: Codable, Sendable {
   public var tasks: Int
   /// z samples of the log-mean-exp estimator (1 for deterministic models).
   public var samples: Int
+  /// Where the target scores' z draws came from (nil for deterministic models, and in metrics
+  /// written before the choice existed: q(z | C)).
+  public var zFrom: LatentDraws?
 
   enum CodingKeys: String, CodingKey {
     case contextLL = "context_ll", targetLL = "target_ll", gpContextLL = "gp_context_ll", gpTargetLL = "gp_target_ll"
-    case tasks, samples
+    case tasks, samples, zFrom = "z_from"
   }
 }
 
@@ -49,9 +64,13 @@ extension NeuralProcess {
     }
   }
 
-  /// Scores the model (and, when given, the GP oracle) on batches of tasks.
-  public func evaluate(batches: [CurveBatch], samples: Int? = nil, withOracle: Bool = true) -> NeuralProcessScores {
-    let samples = configuration.kind.hasLatentPath ? (samples ?? defaultScoringSamples) : 1
+  /// Scores the model (and, when given, the GP oracle) on batches of tasks; latent models draw
+  /// z for the target scores as `zFrom` says (the context scores always from q(z | C)).
+  public func evaluate(
+    batches: [CurveBatch], samples: Int? = nil, zFrom: LatentDraws = .context, withOracle: Bool = true
+  ) -> NeuralProcessScores {
+    let latent = configuration.kind.hasLatentPath
+    let samples = latent ? (samples ?? defaultScoringSamples) : 1
     var context = ScoreAccumulator()
     var target = ScoreAccumulator()
     var gpContext = ScoreAccumulator()
@@ -61,7 +80,7 @@ extension NeuralProcess {
       let (c, t) = batch.float32()
       withNoGrad {
         context.add(summed: logLikelihood(context: c, target: c, samples: samples), counts: c.counts)
-        target.add(summed: logLikelihood(context: c, target: t, samples: samples), counts: t.counts)
+        target.add(summed: logLikelihood(context: c, target: t, samples: samples, zFrom: zFrom), counts: t.counts)
       }
       if withOracle {
         let oracle = batch.oracleLogLikelihoods()
@@ -71,6 +90,6 @@ extension NeuralProcess {
     }
     return NeuralProcessScores(
       contextLL: context.mean, targetLL: target.mean, gpContextLL: withOracle ? gpContext.mean : nil,
-      gpTargetLL: withOracle ? gpTarget.mean : nil, tasks: target.tasks, samples: samples)
+      gpTargetLL: withOracle ? gpTarget.mean : nil, tasks: target.tasks, samples: samples, zFrom: latent ? zFrom : nil)
   }
 }

@@ -19,10 +19,13 @@ public struct ImageCompletionScores: Codable, Sendable {
   public var tasks: Int
   /// z samples of the log-mean-exp estimator and of the predictive moments (1 for deterministic models).
   public var samples: Int
+  /// Where the z draws came from, for all three scores (nil for deterministic models, and in
+  /// metrics written before the choice existed: q(z | C)).
+  public var zFrom: LatentDraws?
 
   enum CodingKeys: String, CodingKey {
     case contextLL = "context_ll", targetLL = "target_ll", stdObserved = "std_observed", stdUnobserved = "std_unobserved"
-    case tasks, samples
+    case tasks, samples, zFrom = "z_from"
   }
 }
 
@@ -47,11 +50,14 @@ public struct SuperResolutionScores: Codable, Sendable {
 
 extension NeuralProcess {
   /// Scores the model on completion tasks built from `images` [N, 1, H, W] with `selection`,
-  /// in batches. Random selections draw from libtorch's generator: seed it for repeatable scores.
+  /// in batches; latent models draw z as `zFrom` says. Random selections draw from libtorch's
+  /// generator: seed it for repeatable scores.
   public func evaluateCompletion(
-    images: Tensor, selection: ContextSelection, scale: IntensityScale = .centred, samples: Int? = nil, batchSize: Int = 50
+    images: Tensor, selection: ContextSelection, scale: IntensityScale = .centred, samples: Int? = nil,
+    zFrom: LatentDraws = .context, batchSize: Int = 50
   ) -> ImageCompletionScores {
-    let samples = configuration.kind.hasLatentPath ? (samples ?? defaultScoringSamples) : 1
+    let latent = configuration.kind.hasLatentPath
+    let samples = latent ? (samples ?? defaultScoringSamples) : 1
     var context = ScoreAccumulator()
     var target = ScoreAccumulator()
     var std = (observed: 0.0, observedCount: 0.0, unobserved: 0.0, unobservedCount: 0.0)
@@ -62,7 +68,7 @@ extension NeuralProcess {
       withNoGrad {
         // One set of z draws scores the targets (every pixel), the context pixels among them and
         // the predictive std, so the model runs once per draw.
-        let predictions = samplePredictions(context: c, targetX: t.x, samples: samples)
+        let predictions = samplePredictions(context: c, targetX: t.x, samples: samples, zSource: zFrom == .targets ? t : nil)
         let pixelLL = predictions.map { $0.logProb(t.y).sum(-1) }
         let visible = tasks.contextVisibility.flatten(from: 1)
         target.add(summed: Self.logMeanExp(pixelLL.map { Masking.sum($0, mask: t.mask) }), counts: t.counts)
@@ -76,7 +82,8 @@ extension NeuralProcess {
     }
     return ImageCompletionScores(
       contextLL: context.mean, targetLL: target.mean, stdObserved: std.observed / Swift.max(std.observedCount, 1),
-      stdUnobserved: std.unobservedCount > 0 ? std.unobserved / std.unobservedCount : nil, tasks: target.tasks, samples: samples)
+      stdUnobserved: std.unobservedCount > 0 ? std.unobserved / std.unobservedCount : nil, tasks: target.tasks, samples: samples,
+      zFrom: latent ? zFrom : nil)
   }
 
   /// Predicts each high-resolution image from its low-resolution version and scores it.

@@ -154,14 +154,16 @@ public final class NeuralProcess: Module {
     }
   }
 
-  /// The predictive distributions at `targetX` under `samples` draws of z from q(z | C) (a
-  /// single prediction for deterministic models). The draws share the deterministic path, the
-  /// costly part of an attentive model; targets go through in chunks of `chunkSize`. Runs
-  /// without gradients.
-  public func samplePredictions(context: PointSet, targetX: Tensor, samples: Int, chunkSize: Int = 4096) -> [Normal] {
+  /// The predictive distributions at `targetX` under `samples` draws of z from q(z | C), or
+  /// from q(z | `zSource`) when given (a single prediction for deterministic models). The draws
+  /// share the deterministic path, the costly part of an attentive model; targets go through in
+  /// chunks of `chunkSize`. Runs without gradients.
+  public func samplePredictions(
+    context: PointSet, targetX: Tensor, samples: Int, zSource: PointSet? = nil, chunkSize: Int = 4096
+  ) -> [Normal] {
     withNoGrad {
-      let prior = latentDistribution(context)
-      let draws = prior.map { prior in (0..<samples).map { _ in Optional(prior.sample()) } } ?? [nil]
+      let latent = latentDistribution(zSource ?? context)
+      let draws = latent.map { latent in (0..<samples).map { _ in Optional(latent.sample()) } } ?? [nil]
       return predictions(context: context, targetX: targetX, draws: draws, chunkSize: chunkSize)
     }
   }
@@ -228,12 +230,14 @@ public final class NeuralProcess: Module {
   }
 
   /// Per-task summed log-likelihood of `target`, [B]; latent models use a log-mean-exp over
-  /// `samples` draws of z from the prior q(z | C) (the NPF benchmark's estimator).
-  public func logLikelihood(context: PointSet, target: PointSet, samples: Int = 1) -> Tensor {
+  /// `samples` draws of z, from q(z | C) by default (`LatentDraws`).
+  public func logLikelihood(context: PointSet, target: PointSet, samples: Int = 1, zFrom: LatentDraws = .context) -> Tensor {
     guard configuration.kind.hasLatentPath else {
       return pointLogLikelihood(predict(context: context, targetX: target.x), target)
     }
-    let draws = samplePredictions(context: context, targetX: target.x, samples: samples).map { pointLogLikelihood($0, target) }
+    let draws = samplePredictions(
+      context: context, targetX: target.x, samples: samples, zSource: zFrom == .targets ? target : nil
+    ).map { pointLogLikelihood($0, target) }
     return Self.logMeanExp(draws)
   }
 

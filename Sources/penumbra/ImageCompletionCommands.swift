@@ -148,7 +148,8 @@ extension NeuralProcessCommand.Evaluate {
     let test = try source.load(.test)
     Torch.manualSeed(seed)
     let scores = model.evaluateCompletion(
-      images: test.images[0..<Swift.min(tasks, test.count)], selection: contextPoints.selection, scale: imageScale, samples: samples)
+      images: test.images[0..<Swift.min(tasks, test.count)], selection: contextPoints.selection, scale: imageScale, samples: samples,
+      zFrom: zFrom)
     if json {
       print(jsonLine(scores))
     } else {

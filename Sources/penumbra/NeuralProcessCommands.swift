@@ -200,6 +200,12 @@ extension NeuralProcessCommand {
     @Option(help: "JSON Lines tasks file to score instead of generated tasks.") var tasksFile: String?
     @Option(help: "Generated test tasks.") var tasks = 1000
     @Option(help: "z samples for latent models (default: 32 for np, 8 for anp).") var samples: Int?
+    @Option(
+      help: """
+        Latent models: draw z from q(z | context), the predictive (context), or from q(z | targets) without \
+        importance weights, as NPF's code scores its LNP and AttnLNP (targets: optimistic, for comparing with \
+        NPF's published numbers only).
+        """) var zFrom: LatentDraws = .context
     @Option(help: "Seed of the generated test tasks.") var seed: UInt64 = 2_024
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Image models: the test set (default: the training one), mnist or fashion-mnist.") var data: ImageSource?
@@ -225,7 +231,7 @@ extension NeuralProcessCommand {
       } else {
         batches = evaluationBatches(sampler, tasks: tasks, seed: seed)
       }
-      let scores = model.evaluate(batches: batches, samples: samples)
+      let scores = model.evaluate(batches: batches, samples: samples, zFrom: zFrom)
       if json {
         print(jsonLine(scores))
       } else {

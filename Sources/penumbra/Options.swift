@@ -7,3 +7,4 @@ extension AttentionKind: ExpressibleByArgument {}
 extension NeuralProcessArchitecture: ExpressibleByArgument {}
 extension CurveProtocol: ExpressibleByArgument {}
 extension CurveKernel: ExpressibleByArgument {}
+extension LatentDraws: ExpressibleByArgument {}

@@ -75,6 +75,29 @@ struct NeuralProcessTests {
     #expect(abs(kl!.item() - closed.mean().item()) < 1e-5)
   }
 
+  /// Scoring with z drawn from the targets' latent distribution (NPF's evaluation) is the
+  /// log-mean-exp of the likelihoods under draws from q(z | T), and differs from the default
+  /// draws from q(z | C).
+  @Test func scoringDrawsZFromTheChosenDistribution() {
+    let model = small(.np)
+    Torch.manualSeed(5)
+    let (context, target) = sineTasks(batch: 3, contextRange: 2...4, targets: 20)
+    let draws = 6
+    Torch.manualSeed(6)
+    let fromTargets = model.logLikelihood(context: context, target: target, samples: draws, zFrom: .targets)
+    Torch.manualSeed(6)
+    let posterior = model.latentDistribution(target)!
+    let zs = (0..<draws).map { _ in posterior.sample() }
+    let perDraw = zs.map { z in
+      (model.predict(context: context, targetX: target.x, z: z).logProb(target.y).sum(-1) * target.mask).sum(1)
+    }
+    let expected = Tensor.stack(perDraw, dim: 0).logSumExp(0) - Foundation.log(Double(draws))
+    #expect((fromTargets - expected).abs().max().item() < 1e-4)
+    Torch.manualSeed(6)
+    let fromContext = model.logLikelihood(context: context, target: target, samples: draws)
+    #expect((fromTargets - fromContext).abs().max().item() > 1e-3)
+  }
+
   /// Predicting targets in chunks gives the same distribution as all at once.
   @Test func chunkedPredictionMatches() {
     Torch.manualSeed(4)
