@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The NPF benchmark of issue 3: CNP, NP, AttnCNP and ANP on RBF, periodic and noisy Matérn
 # curves (protocol `npf`), two runs at a time (one libtorch thread each), then the table in
-# table.md of the output folder below. STEPS, JOBS, MINIMUM_STD and ARCHITECTURE are overridable:
+# table.md of the output folder below. STEPS, JOBS, MINIMUM_STD, ARCHITECTURE and MODELS (the
+# models to train, in this order; the table lists every run found) are overridable:
 # `make experiments-np STEPS=50000 ARCHITECTURE=anp-paper`.
 # Optimisation as in the NPF repository: Adam, batch 32, learning rate 1e-3 decayed
 # exponentially to 1e-4 over the run (its decay_lr=10), and its predictive σ floor of 0.01
@@ -26,8 +27,8 @@ runs=()
 for kernel in eq periodic noisy-matern; do
   for model in cnp np attncnp anp; do runs+=("$kernel $model"); done
 done
-# The slowest models first, so the two workers finish together.
-for model in anp attncnp np cnp; do
+# The slowest models first, so the two workers finish together (MODELS picks and orders them).
+for model in ${MODELS:-anp attncnp np cnp}; do
   for kernel in eq periodic noisy-matern; do echo "$kernel $model"; done
 done | xargs -P "$JOBS" -L 1 bash -c '
   kernel=$0; model=$1; dir='"$OUT"'/$kernel-$model
@@ -36,4 +37,5 @@ done | xargs -P "$JOBS" -L 1 bash -c '
     --learning-rate 1e-3 --learning-rate-decay 10 --minimum-std '"$MINIMUM_STD"' \
     --out "$dir" --resume --checkpoint-every 2000 > "$dir.log" 2>&1 || { echo "failed: $dir (see $dir.log)"; exit 1; }
   tail -n 2 "$dir.log" | head -n 1'
-$BIN np report $(for r in "${runs[@]}"; do set -- $r; echo "$OUT/$1-$2"; done) | tee "$OUT/table.md"
+# Every finished run in the folder, in the NPF table's order.
+$BIN np report $(for r in "${runs[@]}"; do set -- $r; if [ -f "$OUT/$1-$2/metrics.json" ]; then echo "$OUT/$1-$2"; fi; done) | tee "$OUT/table.md"

@@ -75,6 +75,40 @@ public final class NeuralProcess: Module {
       decoderResizer = Self.npfResizer(c.kind == .np ? c.latentSize : r, r)
       decoder = MLP([r] + Array(repeating: r, count: c.decoderLayers) + [2 * c.yDimension])
     }
+    super.init()
+    if c.design == .npf { initializeLikeNPF() }
+  }
+
+  /// NPF's initialisation of its MLPs (`linear_init`, called by its MLP's `reset_parameters`):
+  /// hidden layers Kaiming-uniform for ReLU (bound √(6/fan_in)), output layers Xavier-uniform,
+  /// biases zero. PyTorch's default (bound 1/√fan_in, uniform biases) shrinks the signal
+  /// through NPF's deep sum-merged decoder. Layers outside NPF's MLPs (the ANP's r–z merger,
+  /// the attention projections) keep PyTorch's default, as in NPF: its `weights_init` skips
+  /// every submodule of a module that has `reset_parameters`.
+  private func initializeLikeNPF() {
+    var mlps = [xEncoder, pairResizer, deterministicEncoder, decoderResizer, decoder].compactMap { $0 }
+    if let feedForward = crossAttention.transformer?.feedForward { mlps.append(feedForward) }
+    withNoGrad {
+      for mlp in mlps {
+        for layer in mlp.layers.dropLast() { Self.initialize(layer, bound: (6 / Double(layer.inputSize)).squareRoot()) }
+        let output = mlp.layers.last!
+        Self.initialize(output, bound: (6 / Double(output.inputSize + output.outputSize)).squareRoot())
+      }
+      if let latentEncoder {
+        // NPF's latent MLP ends in one layer of 2·latent outputs, split into mean and scale.
+        let hidden = latentEncoder.hidden
+        Self.initialize(hidden, bound: (6 / Double(hidden.inputSize)).squareRoot())
+        for head in [latentEncoder.meanHead, latentEncoder.scaleHead] {
+          Self.initialize(head, bound: (6 / Double(head.inputSize + 2 * head.outputSize)).squareRoot())
+        }
+      }
+    }
+  }
+
+  /// Weight ~ U(−bound, bound), bias 0.
+  private static func initialize(_ layer: Linear, bound: Double) {
+    layer.weight.copy_(Tensor.uniform(layer.weight.shape, low: -bound, high: bound))
+    layer.bias?.fill_(0)
   }
 
   /// NPF's `MLP(input, output)` with its defaults: one hidden layer of 32, widened to

@@ -48,6 +48,21 @@ struct NPFArchitectureTests {
   }
 
   /// The NPF NP's decoder reads z alone: with z fixed, the context does not change the prediction.
+  /// NPF's MLPs start as its `linear_init` leaves them: hidden layers Kaiming-uniform for ReLU
+  /// (bound √(6/fan_in), well beyond PyTorch's 1/√fan_in), output layers Xavier-uniform, zero
+  /// biases; the ANP's r–z merger, outside NPF's MLPs, keeps PyTorch's default.
+  @Test func npfInitialisation() throws {
+    Torch.manualSeed(7)
+    let parameters = Dictionary(uniqueKeysWithValues: NeuralProcess(.init(kind: .anp, architecture: .npf)).namedParameters())
+    func maxAbs(_ name: String) throws -> Double { try #require(parameters[name], "no parameter \(name)").abs().max().item() }
+    let hidden = try maxAbs("decoder.layers.0.weight")
+    #expect(hidden > 1.5 / 128.0.squareRoot() && hidden <= (6 / 128.0).squareRoot())
+    #expect(try maxAbs("decoder.layers.0.bias") == 0)
+    #expect(try maxAbs("decoder.layers.4.weight") <= (6 / 130.0).squareRoot())
+    #expect(try maxAbs("decoder.layers.4.bias") == 0)
+    #expect(try maxAbs("latent_merger.bias") > 0)
+  }
+
   @Test func npfNPDecoderReadsOnlyZ() {
     Torch.manualSeed(6)
     let model = NeuralProcess(.init(kind: .np, architecture: .npf))

@@ -10,6 +10,9 @@ public final class Linear: Module, UnaryLayer {
     self.bias = bias ? Init.uniform([outputSize], bound: 1 / Double(inputSize).squareRoot()) : nil
   }
 
+  public var inputSize: Int { weight.size(1) }
+  public var outputSize: Int { weight.size(0) }
+
   public func callAsFunction(_ x: Tensor) -> Tensor { linear(x, weight: weight, bias: bias) }
 
   /// The layer applied to `cat(parts, dim: -1)` without building the concatenation:
@@ -20,8 +23,8 @@ public final class Linear: Module, UnaryLayer {
     precondition(!parts.isEmpty, "concatenationOf needs at least one part")
     let widths = parts.map { $0.size(-1) }
     precondition(
-      widths.reduce(0, +) == weight.size(1),
-      "the parts' last sizes \(widths) add up to \(widths.reduce(0, +)), but the layer takes \(weight.size(1)) inputs")
+      widths.reduce(0, +) == inputSize,
+      "the parts' last sizes \(widths) add up to \(widths.reduce(0, +)), but the layer takes \(inputSize) inputs")
     // The bias joins the smallest product, so it is added over the fewest elements.
     let biased = parts.indices.min { parts[$0].count < parts[$1].count }!
     var offset = 0
