@@ -79,16 +79,24 @@ public final class NeuralProcess: Module {
     if c.design == .npf { initializeLikeNPF() }
   }
 
-  /// NPF's initialisation of its MLPs (`linear_init`, called by its MLP's `reset_parameters`):
+  /// NPF's initialisation. Its MLPs (`linear_init`, called by its MLP's `reset_parameters`):
   /// hidden layers Kaiming-uniform for ReLU (bound √(6/fan_in)), output layers Xavier-uniform,
-  /// biases zero. PyTorch's default (bound 1/√fan_in, uniform biases) shrinks the signal
-  /// through NPF's deep sum-merged decoder. Layers outside NPF's MLPs (the ANP's r–z merger,
-  /// the attention projections) keep PyTorch's default, as in NPF: its `weights_init` skips
-  /// every submodule of a module that has `reset_parameters`.
+  /// biases zero; PyTorch's default (bound 1/√fan_in, uniform biases) shrinks the signal
+  /// through NPF's deep sum-merged decoder. Its multihead attender: key, query and value
+  /// projections N(0, 2/(size + head size)). Everything else (the ANP's r–z merger, the query
+  /// bias, the layer norms) keeps PyTorch's default, as in NPF, whose `weights_init` skips every
+  /// submodule of a module that has `reset_parameters`.
   private func initializeLikeNPF() {
     var mlps = [xEncoder, pairResizer, deterministicEncoder, decoderResizer, decoder].compactMap { $0 }
     if let feedForward = crossAttention.transformer?.feedForward { mlps.append(feedForward) }
     withNoGrad {
+      if let attention = crossAttention.transformer {
+        let size = attention.keyProjection.inputSize
+        let std = (2 / Double(size + size / attention.heads)).squareRoot()
+        for projection in [attention.keyProjection, attention.queryProjection, attention.valueProjection] {
+          projection.weight.copy_(Tensor.normal(projection.weight.shape, std: std))
+        }
+      }
       for mlp in mlps {
         for layer in mlp.layers.dropLast() { Self.initialize(layer, bound: (6 / Double(layer.inputSize)).squareRoot()) }
         let output = mlp.layers.last!

@@ -50,7 +50,7 @@ struct NPFArchitectureTests {
   /// The NPF NP's decoder reads z alone: with z fixed, the context does not change the prediction.
   /// NPF's MLPs start as its `linear_init` leaves them: hidden layers Kaiming-uniform for ReLU
   /// (bound √(6/fan_in), well beyond PyTorch's 1/√fan_in), output layers Xavier-uniform, zero
-  /// biases; the ANP's r–z merger, outside NPF's MLPs, keeps PyTorch's default.
+  /// biases; its attender's projections are normal; the ANP's r–z merger keeps PyTorch's default.
   @Test func npfInitialisation() throws {
     Torch.manualSeed(7)
     let parameters = Dictionary(uniqueKeysWithValues: NeuralProcess(.init(kind: .anp, architecture: .npf)).namedParameters())
@@ -61,6 +61,9 @@ struct NPFArchitectureTests {
     #expect(try maxAbs("decoder.layers.4.weight") <= (6 / 130.0).squareRoot())
     #expect(try maxAbs("decoder.layers.4.bias") == 0)
     #expect(try maxAbs("latent_merger.bias") > 0)
+    // The attender's projections: N(0, 2 / (128 + 16)), std 0.118 (PyTorch's default: 0.051).
+    let key = try #require(parameters["cross_attention.transformer.key_projection.weight"])
+    #expect(abs(key.std().item() - (2 / 144.0).squareRoot()) < 0.01)
   }
 
   @Test func npfNPDecoderReadsOnlyZ() {
