@@ -1,6 +1,7 @@
 """What the benchmark drivers (run_core.py, run_np.py) share: building a Swift benchmark,
 running one benchmark process, and giving PyTorch the process set-up Penumbra gives itself."""
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,13 @@ def run(command, env):
     if result.returncode != 0:
         sys.exit(f"{Path(sys.argv[0]).name}: {' '.join(map(str, command))} failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def paired_ratio(swift, pytorch):
+    """The median of the per-round ratios swift[i] / pytorch[i] (steps/s): each round's two runs
+    are adjacent in time, so this is less sensitive to the machine's drift than the ratio of
+    the two medians."""
+    return statistics.median(s / p for s, p in zip(swift, pytorch))
 
 
 def match_penumbra_process(env, blas_core):

@@ -19,7 +19,7 @@ import os
 import statistics
 import sys
 
-from bench_common import ROOT, build, match_penumbra_process, run
+from bench_common import ROOT, build, match_penumbra_process, paired_ratio, run
 
 SWIFT_BENCH = ROOT / ".build" / "release" / "penumbra-bench"
 PYTHON_BENCH = ROOT / "Benchmarks" / "reference" / "bench_core.py"
@@ -76,9 +76,8 @@ def main():
                 print(json.dumps({
                     "bench": case, "swift_steps_per_s": round(s, 2), "pytorch_steps_per_s": round(p, 2),
                     "ratio": round(s / p, 3),
-                    # The median of the per-round ratios: each round's two runs are adjacent in time.
-                    "paired_ratio": round(statistics.median(a["steps_per_s"] / b["steps_per_s"]
-                                                            for a, b in zip(runs["swift"], runs["pytorch"])), 3),
+                    "paired_ratio": round(paired_ratio([r["steps_per_s"] for r in runs["swift"]],
+                                                       [r["steps_per_s"] for r in runs["pytorch"]]), 3),
                     "threads": threads, "blas_threads": blas,
                     # Other load only slows a run down, so the best run estimates the unloaded speed.
                     "ratio_best": round(max(r["steps_per_s"] for r in runs["swift"])

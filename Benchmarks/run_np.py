@@ -13,7 +13,7 @@ import json
 import os
 import statistics
 
-from bench_common import ROOT, build, match_penumbra_process, run
+from bench_common import ROOT, build, match_penumbra_process, paired_ratio, run
 
 SWIFT = ROOT / ".build" / "release" / "penumbra-bench-np"
 REFERENCE = ROOT / "Benchmarks" / "reference" / "anp_reference.py"
@@ -43,11 +43,8 @@ def main():
         for impl, command in sides if round_index % 2 == 0 else reversed(sides):
             runs[impl].append(run(command, env)["steps_per_s"])
     s, p = statistics.median(runs["swift"]), statistics.median(runs["pytorch"])
-    # The ratio within each round (its two runs are adjacent in time), then their median:
-    # less sensitive to drift than the ratio of the two medians.
-    paired = statistics.median(a / b for a, b in zip(runs["swift"], runs["pytorch"]))
     print(json.dumps({"bench": "anp-train", "swift_steps_per_s": round(s, 2), "pytorch_steps_per_s": round(p, 2),
-                      "ratio": round(s / p, 3), "paired_ratio": round(paired, 3),
+                      "ratio": round(s / p, 3), "paired_ratio": round(paired_ratio(runs["swift"], runs["pytorch"]), 3),
                       "threads": args.threads, "steps": args.steps,
                       "blas_core": env["OPENBLAS_CORETYPE"],
                       "swift_runs": [round(x, 2) for x in runs["swift"]],

@@ -98,24 +98,26 @@ public final class NeuralProcess: Module {
         }
       }
       for mlp in mlps {
-        for layer in mlp.layers.dropLast() { Self.initialize(layer, bound: (6 / Double(layer.inputSize)).squareRoot()) }
+        for layer in mlp.layers.dropLast() { Self.reset(layer, weight: Init.kaimingUniform(layer.weight.shape)) }
         let output = mlp.layers.last!
-        Self.initialize(output, bound: (6 / Double(output.inputSize + output.outputSize)).squareRoot())
+        Self.reset(output, weight: Init.xavierUniform(output.weight.shape))
       }
       if let latentEncoder {
-        // NPF's latent MLP ends in one layer of 2·latent outputs, split into mean and scale.
         let hidden = latentEncoder.hidden
-        Self.initialize(hidden, bound: (6 / Double(hidden.inputSize)).squareRoot())
+        Self.reset(hidden, weight: Init.kaimingUniform(hidden.weight.shape))
+        // NPF's latent MLP ends in one layer of 2·latent outputs, split here into mean and
+        // scale heads: each gets the Xavier bound of that whole layer.
         for head in [latentEncoder.meanHead, latentEncoder.scaleHead] {
-          Self.initialize(head, bound: (6 / Double(head.inputSize + 2 * head.outputSize)).squareRoot())
+          let bound = (6 / Double(head.inputSize + 2 * head.outputSize)).squareRoot()
+          Self.reset(head, weight: Init.uniform(head.weight.shape, bound: bound))
         }
       }
     }
   }
 
-  /// Weight ~ U(−bound, bound), bias 0.
-  private static func initialize(_ layer: Linear, bound: Double) {
-    layer.weight.copy_(Tensor.uniform(layer.weight.shape, low: -bound, high: bound))
+  /// Sets the layer's weight to `weight` and its bias to 0.
+  private static func reset(_ layer: Linear, weight: Tensor) {
+    layer.weight.copy_(weight)
     layer.bias?.fill_(0)
   }
 
@@ -214,16 +216,18 @@ public final class NeuralProcess: Module {
   /// representations computed once. With a single chunk (training's case) nothing is split or
   /// concatenated.
   private func predictions(context: PointSet, targetX: Tensor, draws: [Tensor?], chunkSize: Int) -> [Normal] {
-    let contextX = decoderReadsDeterministicPath ? embed(context.x) : nil
-    let representations = contextX.map { contextRepresentations(context, contextX: $0) }
+    // The embedded context inputs and their representations, when the decoder reads them.
+    let encodedContext = (decoderReadsDeterministicPath ? embed(context.x) : nil).map {
+      (x: $0, representations: contextRepresentations(context, contextX: $0))
+    }
     let targets = targetX.size(1)
     let chunks =
       targets <= chunkSize
       ? [targetX] : targetX.split(sizes: stride(from: 0, to: targets, by: chunkSize).map { Swift.min(chunkSize, targets - $0) }, dim: 1)
     let byChunk = chunks.map { chunk in
       let embedding = embed(chunk)
-      let deterministic = representations.map {
-        deterministicPath(context, contextX: contextX!, representations: $0, targetX: embedding)
+      let deterministic = encodedContext.map {
+        deterministicPath(context, contextX: $0.x, representations: $0.representations, targetX: embedding)
       }
       return draws.map { decode(targetX: chunk, targetEmbedding: embedding, deterministic: deterministic, z: $0) }
     }
