@@ -56,10 +56,12 @@ case "train":
   let y = (3 * x).sin() + 0.02 * Tensor.randn([16, 50, 1])
   let target = PointSet(x: x, y: y)
   let context = PointSet(x: x[.all, ..<25], y: y[.all, ..<25])
+  // The contexts are the first 25 targets, which `loss` is told, as `np train`'s sampler tells it.
+  let contextIndices = Tensor.arange(25).unsqueeze(0).expand([16, 25]).contiguous()
   let optimizer = Adam(model.parameters(), learningRate: 1e-4)
   func step() {
     optimizer.zeroGrad()
-    model.loss(context: context, target: target).loss.backward()
+    model.loss(context: context, target: target, contextIndices: contextIndices).loss.backward()
     optimizer.step()
   }
   for _ in 0..<5 { step() }  // warm-up, as the reference

@@ -37,12 +37,16 @@ public struct CurveBatch {
   public var kernels: [Kernel]
   /// Observation noise variance of y.
   public var noiseVariance: Double
+  /// Where each context point lies among its task's targets, int64 [B, Nc] (padding rows: 0),
+  /// when every context point is a target (sampled tasks); nil for tasks read from a file.
+  public var contextIndices: Tensor?
 
-  public init(context: PointSet, target: PointSet, kernels: [Kernel], noiseVariance: Double) {
+  public init(context: PointSet, target: PointSet, kernels: [Kernel], noiseVariance: Double, contextIndices: Tensor? = nil) {
     self.context = context
     self.target = target
     self.kernels = kernels
     self.noiseVariance = noiseVariance
+    self.contextIndices = contextIndices
   }
 
   /// The data as float32 for a model (sampling happens in float64).
@@ -122,12 +126,13 @@ public struct GPCurveSampler: Sendable {
       }
     }
     let y = draw(at: x, kernels: kernels)
-    let context = gather(x: x, y: y, indices: contextIndices)
+    let (context, indices) = gather(x: x, y: y, indices: contextIndices)
     // Hyperparameters in the model's x units, so the oracle works on what the model sees.
     let scaledKernels = kernels.map { $0.rescaled(by: xScale) }
     return CurveBatch(
       context: PointSet(x: context.x * xScale, y: context.y, mask: context.mask),
-      target: PointSet(x: x * xScale, y: y, mask: targetMask), kernels: scaledKernels, noiseVariance: noiseVariance)
+      target: PointSet(x: x * xScale, y: y, mask: targetMask), kernels: scaledKernels, noiseVariance: noiseVariance,
+      contextIndices: indices)
   }
 
   /// Tasks read from a file (x in the protocol's units) as one batch in the model's units, with
@@ -181,13 +186,14 @@ public struct GPCurveSampler: Sendable {
     return covariance.cholesky().matmul(Tensor.randn([kernels.count, n, 1], dtype: .float64))
   }
 
-  /// Contexts gathered from x, y by index sets, padded: [B, max, 1] and mask [B, max].
-  func gather(x: Tensor, y: Tensor, indices: [[Int]]) -> PointSet {
+  /// Contexts gathered from x, y by index sets, padded (with point 0): [B, max, 1], mask
+  /// [B, max], and the padded indices, int64 [B, max].
+  func gather(x: Tensor, y: Tensor, indices: [[Int]]) -> (points: PointSet, indices: Tensor) {
     let width = Swift.max(indices.map(\.count).max() ?? 0, 1)
     let padded = indices.map { $0 + Array(repeating: 0, count: width - $0.count) }
-    let index = Tensor(padded.flatMap { $0 }, shape: [indices.count, width, 1])
+    let index = Tensor(padded.flatMap { $0 }, shape: [indices.count, width])
     let mask = Tensor(
       indices.flatMap { set in (0..<width).map { $0 < set.count ? 1.0 : 0 } }, shape: [indices.count, width], dtype: .float64)
-    return PointSet(x: x.gather(dim: 1, index: index), y: y.gather(dim: 1, index: index), mask: mask)
+    return (PointSet(x: x.gatherRows(index), y: y.gatherRows(index), mask: mask), index)
   }
 }

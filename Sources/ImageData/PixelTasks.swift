@@ -113,7 +113,7 @@ extension PixelTaskBatch {
   /// training loop calls every step) makes them reproducible.
   public init(images: Tensor, context selection: ContextSelection, scale: IntensityScale = .unit) {
     precondition(images.rank == 4, "images are [B, C, H, W], got \(images.shape)")
-    let (b, c, h, w) = (images.size(0), images.size(1), images.size(2), images.size(3))
+    let (b, h, w) = (images.size(0), images.size(2), images.size(3))
     let p = h * w
     let coordinates = PixelGrid.coordinates(batch: b, height: h, width: w).to(images.dtype)
     let values = PixelGrid.pixels(images, scale: scale)
@@ -140,8 +140,8 @@ extension PixelTaskBatch {
     let k = indices.size(1)
     let mask = (Tensor.arange(Double(k)).unsqueeze(0) .< Tensor(counts).unsqueeze(1)).to(images.dtype)
     let weights = mask.unsqueeze(-1)
-    let x = coordinates.gather(dim: 1, index: indices.unsqueeze(-1).expand([b, k, 2])) * weights
-    let y = values.gather(dim: 1, index: indices.unsqueeze(-1).expand([b, k, c])) * weights
+    let x = coordinates.gatherRows(indices) * weights
+    let y = values.gatherRows(indices) * weights
     self.init(
       context: PointSet(x: x, y: y, mask: mask), target: target, contextCounts: counts,
       contextIndices: indices, height: h, width: w, scale: scale)

@@ -24,13 +24,20 @@ final class CrossAttention: Module {
     transformer = kind == .transformer ? TransformerAttention(size: hiddenSize, heads: heads) : nil
   }
 
-  /// queries [B, Nt, Dq], keys [B, Nc, Dq], values [B, Nc, H], keyMask [B, Nc] → [B, Nt, H],
-  /// or [B, 1, H] for `uniform`, whose one mean per task broadcasts over the targets (the
-  /// decoder then does that mean's share of its work once per task).
-  func callAsFunction(queries: Tensor, keys: Tensor, values: Tensor, keyMask: Tensor) -> Tensor {
+  /// What attention compares for inputs `x` [B, N, Dx] (raw, or embedded by the NPF model):
+  /// the shared MLP's output (ANP paper), x itself (NPF), or nil for `uniform`, which ignores
+  /// positions. Computed once per point set, so a model can reuse a set's positions.
+  func positions(_ x: Tensor) -> Tensor? {
+    kind == .uniform ? nil : positionEncoder.map { $0(x) } ?? x
+  }
+
+  /// Queries [B, Nt, Dq] and keys [B, Nc, Dq] as `positions` gives them (nil for `uniform`),
+  /// values [B, Nc, H], keyMask [B, Nc] → [B, Nt, H], or [B, 1, H] for `uniform`, whose one mean
+  /// per task broadcasts over the targets (the decoder then does that mean's share of its work
+  /// once per task).
+  func callAsFunction(queries: Tensor?, keys: Tensor?, values: Tensor, keyMask: Tensor) -> Tensor {
     if kind == .uniform { return Masking.mean(values, mask: keyMask).unsqueeze(1) }
-    let q = positionEncoder.map { $0(queries) } ?? queries
-    let k = positionEncoder.map { $0(keys) } ?? keys
+    guard let q = queries, let k = keys else { preconditionFailure("\(kind) attention needs query and key positions") }
     switch kind {
     case .laplace:
       let distances = q.pairwiseDistances(k, p: 1)  // ‖q − k‖₁: [B, Nt, Nc]

@@ -136,29 +136,62 @@ public final class NeuralProcess: Module {
     return deterministicEncoder((x + pairResizer(y)).relu())
   }
 
-  /// The deterministic path's per-context representations r_i (after self-attention), [B, Nc, H],
-  /// from embedded context inputs.
-  func contextRepresentations(_ context: PointSet, contextX: Tensor) -> Tensor {
-    var r = encodePairs(x: contextX, y: context.y)
+  /// Per-point work on target inputs that the decoder and cross-attention read.
+  struct EncodedTargets {
+    /// Raw inputs [B, N, Dx] (the ANP paper's decoder reads them).
+    let x: Tensor
+    /// NPF's x-embedding, or x.
+    let embedding: Tensor
+    /// Cross-attention queries; nil for uniform attention or a decoder without the deterministic path.
+    let positions: Tensor?
+  }
+
+  /// Per-point work on a context that the deterministic path reads.
+  struct EncodedContext {
+    /// Cross-attention keys (nil for uniform attention).
+    let positions: Tensor?
+    /// The representations r_i (after self-attention), [B, Nc, H].
+    let representations: Tensor
+    let mask: Tensor
+  }
+
+  func encodeTargets(_ x: Tensor) -> EncodedTargets {
+    let embedding = embed(x)
+    return EncodedTargets(
+      x: x, embedding: embedding, positions: decoderReadsDeterministicPath ? crossAttention.positions(embedding) : nil)
+  }
+
+  /// The context's per-point work for the deterministic path (nil when the decoder does not read
+  /// it). A caller that already has the embedded inputs, the key positions or (NPF, whose paths
+  /// share one pair encoder) the pair representations passes them in, and they are not recomputed.
+  func encodeContext(_ context: PointSet, embedding: Tensor? = nil, positions: Tensor? = nil, pairs: Tensor? = nil) -> EncodedContext? {
+    guard decoderReadsDeterministicPath else { return nil }
+    lazy var x = embedding ?? embed(context.x)
+    var r = pairs ?? encodePairs(x: x, y: context.y)
     for block in deterministicSelfAttention { r = block(r, mask: context.mask) }
-    return r
+    return EncodedContext(positions: positions ?? crossAttention.positions(x), representations: r, mask: context.mask)
   }
 
   /// The deterministic representation r* for each target, [B, Nt, H] ([B, 1, H] when it is the
-  /// same for all targets: uniform attention), from embedded inputs and the context's
-  /// `contextRepresentations`.
-  func deterministicPath(_ context: PointSet, contextX: Tensor, representations: Tensor, targetX: Tensor) -> Tensor {
-    crossAttention(queries: targetX, keys: contextX, values: representations, keyMask: context.mask)
+  /// same for all targets: uniform attention).
+  func deterministicPath(_ context: EncodedContext, targets: EncodedTargets) -> Tensor {
+    crossAttention(queries: targets.positions, keys: context.positions, values: context.representations, keyMask: context.mask)
   }
 
   /// Whether the decoder reads the deterministic path: all but NPF's NP, whose decoder reads z alone.
   var decoderReadsDeterministicPath: Bool { !(configuration.design == .npf && configuration.kind == .np) }
 
+  /// Per-point representations the latent path aggregates: its own pair encoder's (ANP paper) or
+  /// the model's one pair encoder's (NPF), from the points and their embedded inputs.
+  func latentPairs(_ points: PointSet, embedding: @autoclosure () -> Tensor) -> Tensor {
+    guard let pairEncoder = latentEncoder?.pairEncoder else { return encodePairs(x: embedding(), y: points.y) }
+    return pairEncoder(Tensor.cat([points.x, points.y], dim: -1))
+  }
+
   /// q(z | points): the latent path's Gaussian over z, or nil for deterministic models.
   public func latentDistribution(_ points: PointSet) -> Normal? {
     guard let latentEncoder else { return nil }
-    guard latentEncoder.pairEncoder == nil else { return latentEncoder(points) }
-    return latentEncoder.distribution(encodePairs(x: embed(points.x), y: points.y), mask: points.mask)
+    return latentEncoder.distribution(latentPairs(points, embedding: embed(points.x)), mask: points.mask)
   }
 
   /// The predictive distribution at `targetX` given the context and, for latent models, a z
@@ -168,10 +201,10 @@ public final class NeuralProcess: Module {
     return predictions(context: context, targetX: targetX, draws: [z], chunkSize: targetX.size(1))[0]
   }
 
-  /// The decoder's predictive distribution from the targets' inputs (raw and embedded), their
-  /// deterministic representation r* (nil when the decoder does not read it) and a z of shape
-  /// [B, latentSize] (nil without a latent path).
-  func decode(targetX: Tensor, targetEmbedding: Tensor, deterministic: Tensor?, z: Tensor?) -> Normal {
+  /// The decoder's predictive distribution for encoded targets, their deterministic
+  /// representation r* (nil when the decoder does not read it) and a z of shape [B, latentSize]
+  /// (nil without a latent path).
+  func decode(_ targets: EncodedTargets, deterministic: Tensor?, z: Tensor?) -> Normal {
     var parts = deterministic.map { [$0] } ?? []
     // z stays [B, 1, L]: the layers that read it broadcast it over the targets, so its share of
     // their work is done once per task.
@@ -179,9 +212,9 @@ public final class NeuralProcess: Module {
     let output: Tensor
     if let decoderResizer {
       let representation = latentMerger.map { $0(concatenationOf: parts).relu() } ?? parts[0]
-      output = decoder((targetEmbedding + decoderResizer(representation)).relu())
+      output = decoder((targets.embedding + decoderResizer(representation)).relu())
     } else {
-      output = decoder(concatenationOf: parts + [targetX])
+      output = decoder(concatenationOf: parts + [targets.x])
     }
     let (mean, rawScale) = (output[.ellipsis, 0..<configuration.yDimension], output[.ellipsis, configuration.yDimension...])
     let floor = configuration.predictiveStdFloor
@@ -213,23 +246,18 @@ public final class NeuralProcess: Module {
   }
 
   /// One prediction per z in `draws` (nil: no latent path), targets in chunks, the context's
-  /// representations computed once. With a single chunk (training's case) nothing is split or
+  /// per-point work done once. With a single chunk (training's case) nothing is split or
   /// concatenated.
   private func predictions(context: PointSet, targetX: Tensor, draws: [Tensor?], chunkSize: Int) -> [Normal] {
-    // The embedded context inputs and their representations, when the decoder reads them.
-    let encodedContext = (decoderReadsDeterministicPath ? embed(context.x) : nil).map {
-      (x: $0, representations: contextRepresentations(context, contextX: $0))
-    }
+    let encodedContext = encodeContext(context)
     let targets = targetX.size(1)
     let chunks =
       targets <= chunkSize
       ? [targetX] : targetX.split(sizes: stride(from: 0, to: targets, by: chunkSize).map { Swift.min(chunkSize, targets - $0) }, dim: 1)
     let byChunk = chunks.map { chunk in
-      let embedding = embed(chunk)
-      let deterministic = encodedContext.map {
-        deterministicPath(context, contextX: $0.x, representations: $0.representations, targetX: embedding)
-      }
-      return draws.map { decode(targetX: chunk, targetEmbedding: embedding, deterministic: deterministic, z: $0) }
+      let encodedTargets = encodeTargets(chunk)
+      let deterministic = encodedContext.map { deterministicPath($0, targets: encodedTargets) }
+      return draws.map { decode(encodedTargets, deterministic: deterministic, z: $0) }
     }
     if byChunk.count == 1 { return byChunk[0] }
     return draws.indices.map { d in
@@ -255,19 +283,46 @@ public final class NeuralProcess: Module {
   /// negative ELBO per target point for latent ones:
   /// −E_q(z|C,T)[log p(y_T | x_T, r, z)] + KL(q(z|C,T) ‖ q(z|C)), both divided by the task's target count.
   /// Returns the batch mean and its parts.
-  public func loss(context: PointSet, target: PointSet) -> (loss: Tensor, logLikelihood: Tensor, kl: Tensor?) {
+  ///
+  /// `contextIndices` (int64 [B, Nc], any valid index on padding rows) says where each context
+  /// point lies among its task's targets, as the samplers know when contexts are drawn from the
+  /// targets. The per-point work the model does on the targets anyway (input embeddings,
+  /// attention positions, latent pair representations) is then gathered for the contexts
+  /// instead of recomputed; the loss is the same.
+  public func loss(context: PointSet, target: PointSet, contextIndices: Tensor? = nil) -> (loss: Tensor, logLikelihood: Tensor, kl: Tensor?) {
+    assert(contextIndices.map { Self.isContext(context, among: target, at: $0) } ?? true, "contextIndices do not point at the contexts")
     let targetCount = target.mask.sum(1).clamp(min: 1)
-    if configuration.kind.hasLatentPath {
-      let prior = latentDistribution(context)!
-      let posterior = latentDistribution(target)!
-      let prediction = predict(context: context, targetX: target.x, z: posterior.rsample())
-      let logLikelihood = pointLogLikelihood(prediction, target) / targetCount
-      let kl = klDivergence(posterior, prior).sum(-1) / targetCount
-      return ((kl - logLikelihood).mean(), logLikelihood.mean(), kl.mean())
+    let targets = encodeTargets(target.x)
+    let fromTargets = { (perTarget: Tensor?) in contextIndices.flatMap { perTarget?.gatherRows($0) } }
+    lazy var contextEmbedding = fromTargets(targets.embedding) ?? embed(context.x)
+    var z: Tensor?
+    var kl: Tensor?
+    var sharedPairs: Tensor?
+    if let latentEncoder {
+      let targetPairs = latentPairs(target, embedding: targets.embedding)
+      let contextPairs = fromTargets(targetPairs) ?? latentPairs(context, embedding: contextEmbedding)
+      let prior = latentEncoder.distribution(contextPairs, mask: context.mask)
+      let posterior = latentEncoder.distribution(targetPairs, mask: target.mask)
+      z = posterior.rsample()
+      kl = klDivergence(posterior, prior).sum(-1) / targetCount
+      // NPF's latent path reads the deterministic path's pair encoder: one computation for both.
+      if latentEncoder.pairEncoder == nil { sharedPairs = contextPairs }
     }
-    let prediction = predict(context: context, targetX: target.x)
+    let encodedContext = encodeContext(
+      context, embedding: xEncoder == nil ? nil : contextEmbedding, positions: fromTargets(targets.positions), pairs: sharedPairs)
+    let prediction = decode(targets, deterministic: encodedContext.map { deterministicPath($0, targets: targets) }, z: z)
     let logLikelihood = pointLogLikelihood(prediction, target) / targetCount
-    return (-logLikelihood.mean(), logLikelihood.mean(), nil)
+    guard let kl else { return (-logLikelihood.mean(), logLikelihood.mean(), nil) }
+    return ((kl - logLikelihood).mean(), logLikelihood.mean(), kl.mean())
+  }
+
+  /// Whether the real context points are the targets at `indices` (checked in debug builds).
+  static func isContext(_ context: PointSet, among target: PointSet, at indices: Tensor) -> Bool {
+    let mask = context.mask.unsqueeze(-1)
+    return withNoGrad {
+      ((target.x.gatherRows(indices) - context.x) * mask).abs().max().item() == 0
+        && ((target.y.gatherRows(indices) - context.y) * mask).abs().max().item() == 0
+    }
   }
 
   /// Summed log-likelihood of the real target points of each task, [B].

@@ -107,6 +107,12 @@ extension Tensor {
     withExtendedLifetime((self, index)) { wrap(pt_gather(handle, Int64(dim), index.handle)) }
   }
 
+  /// Rows of each batch element picked by index: self [B, N, D], `indices` int64 [B, K] →
+  /// [B, K, D], row k of element b being self[b, indices[b, k]].
+  public func gatherRows(_ indices: Tensor) -> Tensor {
+    gather(dim: 1, index: indices.unsqueeze(-1).expand([indices.size(0), indices.size(1), size(-1)]))
+  }
+
   /// A copy with `source` values written at `index` along `dim` (added when `accumulate`).
   public func scatter(dim: Int, index: Tensor, source: Tensor, accumulate: Bool = false) -> Tensor {
     withExtendedLifetime((self, index, source)) {

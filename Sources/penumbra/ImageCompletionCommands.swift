@@ -104,7 +104,7 @@ extension NeuralProcessCommand.Train {
       schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
     let summary = try loop.run(model: network, optimizer: optimizer, resume: resume) { _ in
       let tasks = PixelTaskBatch(images: train.randomBatch(size: batchSize).images, context: imageTrainingContexts, scale: imageScale)
-      return network.loss(context: tasks.context, target: tasks.target).loss
+      return network.loss(context: tasks.context, target: tasks.target, contextIndices: tasks.contextIndices).loss
     }
     let images = test.images[0..<Swift.min(evaluationTasks, test.count)]
     let completion = ContextPixels.figureRows.map { pixels in

@@ -151,8 +151,9 @@ extension NeuralProcessCommand {
         checkpointEvery: checkpointEvery, config: run.json, label: name,
         schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
       let summary = try loop.run(model: network, optimizer: optimizer, resume: resume) { _ in
-        let batch = sampler.sample(batchSize: batchSize).float32()
-        return network.loss(context: batch.context, target: batch.target).loss
+        let batch = sampler.sample(batchSize: batchSize)
+        let (context, target) = batch.float32()
+        return network.loss(context: context, target: target, contextIndices: batch.contextIndices).loss
       }
       let scores = network.evaluate(batches: evaluationBatches(sampler, tasks: evaluationTasks, seed: 2_024), samples: samples)
       let metrics = TrainingMetrics(

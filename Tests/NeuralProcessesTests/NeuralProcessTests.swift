@@ -62,6 +62,34 @@ struct NeuralProcessTests {
     #expect((z - zShuffled).abs().max().item() < 1e-5)
   }
 
+  /// Told where the contexts lie among the targets, `loss` gathers the targets' per-point work
+  /// for the contexts instead of recomputing it: same loss, same gradients, for every kind in
+  /// both architectures (the ANP paper's with self-attention, as for images). Contexts are
+  /// random targets, one task with none.
+  @Test(arguments: NeuralProcessKind.allCases, NeuralProcessArchitecture.allCases)
+  func contextIndicesLeaveTheLossUnchanged(_ kind: NeuralProcessKind, _ design: NeuralProcessArchitecture) {
+    Torch.manualSeed(7)
+    let model = NeuralProcess(
+      .init(kind: kind, architecture: design, hiddenSize: 32, latentSize: 16, selfAttentionLayers: design == .npf ? 0 : 1, heads: 4))
+    let (_, target) = sineTasks(batch: 3, contextRange: 1...1, targets: 16)
+    let indices = Tensor.rand([3, 16]).topk(6, dim: 1).indices
+    let mask = Tensor([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0] as [Double], shape: [3, 6]).to(.float32)
+    let context = PointSet(x: target.x.gatherRows(indices), y: target.y.gatherRows(indices), mask: mask)
+    func lossAndGradients(_ contextIndices: Tensor?) -> (Double, [Tensor]) {
+      model.zeroGrad()
+      Torch.manualSeed(8)  // the same z draw on both sides
+      let loss = model.loss(context: context, target: target, contextIndices: contextIndices).loss
+      loss.backward()
+      return (loss.item(), model.parameters().map { $0.grad ?? Tensor.zeros($0.shape) })
+    }
+    let (recomputed, recomputedGradients) = lossAndGradients(nil)
+    let (gathered, gatheredGradients) = lossAndGradients(indices)
+    #expect(abs(recomputed - gathered) < 1e-5 * max(1, abs(recomputed)), "\(kind), \(design)")
+    for (a, b) in zip(recomputedGradients, gatheredGradients) {
+      #expect((a - b).abs().max().item() < 1e-4 * max(1, a.abs().max().item()), "\(kind), \(design)")
+    }
+  }
+
   /// The ELBO's KL term is the closed-form KL between the posterior and prior Gaussians.
   @Test func elboKLMatchesClosedForm() {
     Torch.manualSeed(2)
