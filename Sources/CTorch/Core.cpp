@@ -116,6 +116,12 @@ int pt_shape(pt_tensor t, int64_t *out) {
     for (size_t i = 0; i < sizes.size(); ++i) out[i] = sizes[i];
   })
 }
+int pt_strides(pt_tensor t, int64_t *out) {
+  PT_STATUS({
+    auto strides = ref(t).strides();
+    for (size_t i = 0; i < strides.size(); ++i) out[i] = strides[i];
+  })
+}
 int pt_dtype(pt_tensor t) {
   try {
     return static_cast<int>(ref(t).scalar_type());

@@ -84,10 +84,11 @@ public enum PixelGrid {
     return Tensor.stack([r, c], dim: -1).reshape([height * width, 2])
   }
 
-  /// `coordinates(height:width:)` repeated for a batch: [B, H·W, 2], e.g. target inputs for
-  /// querying a model at another resolution.
+  /// `coordinates(height:width:)` for a batch: [B, H·W, 2], e.g. target inputs for querying a
+  /// model at another resolution. One grid expanded (not copied) over the batch, so a Neural
+  /// Process embeds it once for all images.
   public static func coordinates(batch: Int, height: Int, width: Int) -> Tensor {
-    coordinates(height: height, width: width).unsqueeze(0).expand([batch, height * width, 2]).contiguous()
+    coordinates(height: height, width: width).unsqueeze(0).expand([batch, height * width, 2])
   }
 
   /// Pixel values of images [B, C, H, W] as points [B, H·W, C] (row-major), scaled by `scale`.

@@ -31,16 +31,16 @@ final class CrossAttention: Module {
     kind == .uniform ? nil : positionEncoder.map { $0(x) } ?? x
   }
 
-  /// Queries [B, Nt, Dq] and keys [B, Nc, Dq] as `positions` gives them (nil for `uniform`),
-  /// values [B, Nc, H], keyMask [B, Nc] → [B, Nt, H], or [B, 1, H] for `uniform`, whose one mean
-  /// per task broadcasts over the targets (the decoder then does that mean's share of its work
-  /// once per task).
+  /// Queries [B, Nt, Dq] (or [1, Nt, Dq], shared by all B tasks) and keys [B, Nc, Dq] as
+  /// `positions` gives them (nil for `uniform`), values [B, Nc, H], keyMask [B, Nc] → [B, Nt, H],
+  /// or [B, 1, H] for `uniform`, whose one mean per task broadcasts over the targets (the decoder
+  /// then does that mean's share of its work once per task).
   func callAsFunction(queries: Tensor?, keys: Tensor?, values: Tensor, keyMask: Tensor) -> Tensor {
     if kind == .uniform { return Masking.mean(values, mask: keyMask).unsqueeze(1) }
     guard let q = queries, let k = keys else { preconditionFailure("\(kind) attention needs query and key positions") }
     switch kind {
     case .laplace:
-      let distances = q.pairwiseDistances(k, p: 1)  // ‖q − k‖₁: [B, Nt, Nc]
+      let distances = q.expand([k.size(0), q.size(1), q.size(2)]).pairwiseDistances(k, p: 1)  // ‖q − k‖₁: [B, Nt, Nc]
       return maskedAttention(logits: -distances / laplaceScale, values: values, keyMask: keyMask).output
     case .dot:
       let logits = (q / Double(q.size(-1)).squareRoot()).matmul(k.mT)

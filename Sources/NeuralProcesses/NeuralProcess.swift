@@ -140,7 +140,7 @@ public final class NeuralProcess: Module {
   struct EncodedTargets {
     /// Raw inputs [B, N, Dx] (the ANP paper's decoder reads them).
     let x: Tensor
-    /// NPF's x-embedding, or x.
+    /// NPF's x-embedding, or x; [1, N, ·] when the inputs are one set shared by the batch.
     let embedding: Tensor
     /// Cross-attention queries; nil for uniform attention or a decoder without the deterministic path.
     let positions: Tensor?
@@ -156,7 +156,9 @@ public final class NeuralProcess: Module {
   }
 
   func encodeTargets(_ x: Tensor) -> EncodedTargets {
-    let embedding = embed(x)
+    // Inputs that are one set broadcast over the batch (an `expand`ed view, e.g. an image's
+    // pixel grid) are embedded and positioned once; the layers downstream broadcast them.
+    let embedding = embed(x.size(0) > 1 && x.strides[0] == 0 ? x[0..<1] : x)
     return EncodedTargets(
       x: x, embedding: embedding, positions: decoderReadsDeterministicPath ? crossAttention.positions(embedding) : nil)
   }
@@ -293,7 +295,9 @@ public final class NeuralProcess: Module {
     assert(contextIndices.map { Self.isContext(context, among: target, at: $0) } ?? true, "contextIndices do not point at the contexts")
     let targetCount = target.mask.sum(1).clamp(min: 1)
     let targets = encodeTargets(target.x)
-    let fromTargets = { (perTarget: Tensor?) in contextIndices.flatMap { perTarget?.gatherRows($0) } }
+    let fromTargets = { (perTarget: Tensor?) in
+      contextIndices.flatMap { indices in perTarget.map { $0.expand([target.batchSize, $0.size(1), $0.size(2)]).gatherRows(indices) } }
+    }
     lazy var contextEmbedding = fromTargets(targets.embedding) ?? embed(context.x)
     var z: Tensor?
     var kl: Tensor?

@@ -28,16 +28,17 @@ final class TransformerAttention: Module {
     secondNorm = LayerNorm(size)
   }
 
-  /// queries [B, Nt, E], keys [B, Nc, E], values [B, Nc, E], keyMask [B, Nc] → [B, Nt, E].
+  /// queries [B, Nt, E] (or [1, Nt, E], shared by all B tasks), keys [B, Nc, E], values
+  /// [B, Nc, E], keyMask [B, Nc] → [B, Nt, E].
   func callAsFunction(queries: Tensor, keys: Tensor, values: Tensor, keyMask: Tensor) -> Tensor {
-    let (batch, queryCount, size) = (queries.size(0), queries.size(1), queries.size(2))
-    let keyCount = keys.size(1)
+    let (queryBatch, queryCount, size) = (queries.size(0), queries.size(1), queries.size(2))
+    let (batch, keyCount) = (keys.size(0), keys.size(1))
     let headSize = size / heads
     // [B, L, E] → [B, heads, L, headSize]
-    func split(_ x: Tensor, _ length: Int) -> Tensor { x.reshape(batch, length, heads, headSize).transpose(1, 2) }
-    let q = split(queryProjection(queries) / Double(headSize).squareRoot(), queryCount)
-    let k = split(keyProjection(keys), keyCount)
-    let v = split(valueProjection(values), keyCount)
+    func split(_ x: Tensor, _ batch: Int, _ length: Int) -> Tensor { x.reshape(batch, length, heads, headSize).transpose(1, 2) }
+    let q = split(queryProjection(queries) / Double(headSize).squareRoot(), queryBatch, queryCount)
+    let k = split(keyProjection(keys), batch, keyCount)
+    let v = split(valueProjection(values), batch, keyCount)
     let attended = maskedAttention(logits: q.matmul(k.mT), values: v, keyMask: keyMask).output
     let h = firstNorm(attended.transpose(1, 2).reshape(batch, queryCount, size) + queries)
     let output = secondNorm(h + feedForward(h))

@@ -37,6 +37,18 @@ public final class Tensor {
     }
   }
 
+  /// Elements to step over per index of each dimension; 0 in a dimension that `expand`
+  /// broadcast, whose entries all share the same storage.
+  public var strides: [Int] {
+    withHandle { handle in
+      let rank = Int(pt_dim(handle))
+      guard rank > 0 else { return [] }
+      var strides = [Int64](repeating: 0, count: rank)
+      check(pt_strides(handle, &strides))
+      return strides.map(Int.init)
+    }
+  }
+
   /// Size of one dimension (negative counts from the end).
   public func size(_ dim: Int) -> Int {
     let shape = shape

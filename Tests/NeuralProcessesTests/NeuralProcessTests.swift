@@ -90,6 +90,41 @@ struct NeuralProcessTests {
     }
   }
 
+  /// Target inputs shared by the batch as an expanded view (an image's pixel grid) are embedded
+  /// once and broadcast: the loss, its gradients and the chunked prediction equal those of the
+  /// same inputs copied per task, for every kind and attention in both architectures.
+  @Test(arguments: NeuralProcessKind.allCases, NeuralProcessArchitecture.allCases)
+  func sharedTargetGridMatchesItsCopy(_ kind: NeuralProcessKind, _ design: NeuralProcessArchitecture) {
+    let attentions: [AttentionKind?] =
+      kind.usesCrossAttention && design == .anpPaper ? AttentionKind.allCases.filter { $0 != .transformer } : [nil]
+    for attention in attentions {
+      Torch.manualSeed(9)
+      let model = NeuralProcess(
+        .init(kind: kind, architecture: design, attention: attention, xDimension: 2, hiddenSize: 32, latentSize: 16, heads: 4))
+      let grid = Tensor.uniform([1, 20, 2], low: -1, high: 1).expand([3, 20, 2])
+      let target = PointSet(x: grid, y: Tensor.randn([3, 20, 1]))
+      let indices = Tensor.rand([3, 20]).topk(5, dim: 1).indices
+      let context = PointSet(x: grid.gatherRows(indices), y: target.y.gatherRows(indices))
+      func run(_ x: Tensor) -> (Double, [Tensor], Tensor) {
+        model.zeroGrad()
+        Torch.manualSeed(10)
+        let loss = model.loss(context: context, target: PointSet(x: x, y: target.y), contextIndices: indices).loss
+        loss.backward()
+        Torch.manualSeed(11)
+        let mean = model.predict(context: context, targetX: x, chunkSize: 7).mean
+        return (loss.item(), model.parameters().map { $0.grad ?? Tensor.zeros($0.shape) }, mean)
+      }
+      let (shared, sharedGradients, sharedMean) = run(grid)
+      let (copied, copiedGradients, copiedMean) = run(grid.contiguous())
+      let label = "\(kind), \(design), \(attention.map(\.rawValue) ?? "default")"
+      #expect(abs(shared - copied) < 1e-5 * max(1, abs(copied)), "\(label)")
+      #expect((sharedMean - copiedMean).abs().max().item() < 1e-5, "\(label)")
+      for (a, b) in zip(copiedGradients, sharedGradients) {
+        #expect((a - b).abs().max().item() < 1e-4 * max(1, a.abs().max().item()), "\(label)")
+      }
+    }
+  }
+
   /// The ELBO's KL term is the closed-form KL between the posterior and prior Gaussians.
   @Test func elboKLMatchesClosedForm() {
     Torch.manualSeed(2)

@@ -57,6 +57,7 @@ pt_tensor pt_standard_gamma(pt_tensor concentration);
 int pt_defined(pt_tensor t);
 int pt_dim(pt_tensor t);
 int pt_shape(pt_tensor t, int64_t *out);
+int pt_strides(pt_tensor t, int64_t *out);
 int pt_dtype(pt_tensor t);
 int pt_device(pt_tensor t, int *type, int *index);
 int64_t pt_numel(pt_tensor t);

@@ -27,21 +27,23 @@ public final class MultiheadAttention: Module {
   /// opposite of PyTorch's `key_padding_mask`. A query with no key to attend to gets zero
   /// weights (PyTorch returns NaN there), so an empty set reads as "nothing observed".
   /// `attentionBias` [Lq, Lk] or [B·heads, Lq, Lk] is added to the logits (−∞ forbids a pair).
+  /// A query batch of 1 is shared by all B key sets (e.g. one pixel grid queried in every
+  /// image): its projection is then computed once, not B times.
   public func callAsFunction(
     query: Tensor, key: Tensor, value: Tensor, keyMask: Tensor? = nil, attentionBias: Tensor? = nil,
     needWeights: Bool = false
   ) -> (output: Tensor, weights: Tensor?) {
-    let (batch, queries, size) = (query.size(0), query.size(1), query.size(2))
-    let keys = key.size(1)
+    let (queryBatch, queries, size) = (query.size(0), query.size(1), query.size(2))
+    let (batch, keys) = (key.size(0), key.size(1))
     let headSize = size / heads
     let w = inProjWeight.chunk(3)
     let b = inProjBias.chunk(3)
     // [B, L, E] → [B, heads, L, headSize]
-    func split(_ x: Tensor, _ length: Int) -> Tensor { x.reshape(batch, length, heads, headSize).transpose(1, 2) }
+    func split(_ x: Tensor, _ batch: Int, _ length: Int) -> Tensor { x.reshape(batch, length, heads, headSize).transpose(1, 2) }
     // Scaling the queries rather than the logits touches Lq·E numbers instead of heads·Lq·Lk.
-    let q = split(linear(query, weight: w[0], bias: b[0]) / Double(headSize).squareRoot(), queries)
-    let k = split(linear(key, weight: w[1], bias: b[1]), keys)
-    let v = split(linear(value, weight: w[2], bias: b[2]), keys)
+    let q = split(linear(query, weight: w[0], bias: b[0]) / Double(headSize).squareRoot(), queryBatch, queries)
+    let k = split(linear(key, weight: w[1], bias: b[1]), batch, keys)
+    let v = split(linear(value, weight: w[2], bias: b[2]), batch, keys)
     var logits = q.matmul(k.mT)  // [B, heads, Lq, Lk]
     if let attentionBias {
       logits = logits + (attentionBias.rank == 3 ? attentionBias.reshape(batch, heads, queries, keys) : attentionBias)
