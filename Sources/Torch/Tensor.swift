@@ -27,25 +27,20 @@ public final class Tensor {
 
   public var rank: Int { withHandle { Int(pt_dim($0)) } }
 
-  public var shape: [Int] {
-    withHandle { handle in
-      let rank = Int(pt_dim(handle))
-      guard rank > 0 else { return [] }
-      var sizes = [Int64](repeating: 0, count: rank)
-      check(pt_shape(handle, &sizes))
-      return sizes.map(Int.init)
-    }
-  }
+  public var shape: [Int] { perDimension(pt_shape) }
 
   /// Elements to step over per index of each dimension; 0 in a dimension that `expand`
   /// broadcast, whose entries all share the same storage.
-  public var strides: [Int] {
+  public var strides: [Int] { perDimension(pt_strides) }
+
+  /// One number per dimension, as a shim function that fills an array of `rank` values reports it.
+  private func perDimension(_ read: (pt_tensor?, UnsafeMutablePointer<Int64>?) -> Int32) -> [Int] {
     withHandle { handle in
       let rank = Int(pt_dim(handle))
       guard rank > 0 else { return [] }
-      var strides = [Int64](repeating: 0, count: rank)
-      check(pt_strides(handle, &strides))
-      return strides.map(Int.init)
+      var values = [Int64](repeating: 0, count: rank)
+      check(read(handle, &values))
+      return values.map(Int.init)
     }
   }
 

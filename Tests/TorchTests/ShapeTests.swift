@@ -153,6 +153,19 @@ private func cube() -> Tensor { Tensor.arange(0, 24, dtype: .float64).reshape(2,
     let index = Tensor([0, 0, 1, 0, 1, 1] as [Int], shape: [3, 2])
     expectTensor(m.gather(dim: 1, index: index), shape: [3, 2], [1, 1, 4, 3, 6, 6])
     expectTensor(m.gather(dim: 0, index: Tensor([2, 1] as [Int], shape: [1, 2])), shape: [1, 2], [5, 4])
+    // Rows per batch element: [2, 3, 2] points, indices [2, 2].
+    let points = Tensor((0..<12).map(Double.init), shape: [2, 3, 2])
+    let picked = points.gatherRows(Tensor([2, 0, 1, 1] as [Int], shape: [2, 2]))
+    expectTensor(picked, shape: [2, 2, 2], [4, 5, 0, 1, 8, 9, 8, 9])
+  }
+
+  /// Strides say how a view walks its storage: 0 where `expand` broadcast a dimension.
+  @Test func stridesOfViews() {
+    let m = Tensor((0..<6).map(Double.init), shape: [2, 3])
+    #expect(m.strides == [3, 1])
+    #expect(m.mT.strides == [1, 3])
+    #expect(m.unsqueeze(0).expand([4, 2, 3]).strides == [0, 3, 1])
+    #expect(Tensor(1.0).strides == [])
   }
 
   @Test func scatterWritesAndAccumulates() {
