@@ -1,5 +1,5 @@
 import Foundation
-import NN
+@testable import NN
 import Testing
 import Torch
 
@@ -76,5 +76,22 @@ struct TrainingLoopTests {
       _ = try TrainingLoop(steps: 4, seed: 1, checkpoint: url, config: "lr=2").run(
         model: model, optimizer: SGD(model.parameters(), learningRate: 1e-2), resume: true, loss: loss(model))
     }
+  }
+}
+
+/// The printed rate follows the recent speed: after a 10-minute pause it is back to the new
+/// speed within the rate window instead of averaging the pause in for the rest of the run.
+struct ProgressReporterTests {
+  @Test func rateCoversTheRecentWindow() {
+    let progress = ProgressReporter(totalSteps: 10_000)
+    let t0 = progress.start
+    // 10 steps/s for 100 s, then a 600 s pause, then 2 steps/s.
+    for second in 1...100 { _ = progress.recentRate(step: 10 * second, at: t0 + Double(second)) }
+    #expect(abs(progress.recentRate(step: 1_000, at: t0 + 100) - 10) < 1e-9)
+    var rate = 0.0
+    for second in 1...120 { rate = progress.recentRate(step: 1_000 + 2 * second, at: t0 + 700 + Double(second)) }
+    #expect(abs(rate - 2) < 1e-9, "rate \(rate)")
+    // The whole-run average would read (1,000 + 240) / 820 s ≈ 1.5 steps/s.
+    #expect(progress.recent.count <= 62)
   }
 }
