@@ -1,4 +1,3 @@
-import Datasets
 import NN
 import Torch
 
@@ -33,12 +32,6 @@ final class LatentEncoder: Module {
     hidden = Linear(width, hiddenWidth)
     meanHead = Linear(hiddenWidth, latentSize)
     scaleHead = Linear(hiddenWidth, latentSize)
-  }
-
-  /// q(z | points) through the path's own pair encoder.
-  func callAsFunction(_ points: PointSet) -> Normal {
-    guard let pairEncoder else { fatalError("this latent path reads the model's pair representations: call distribution(_:mask:)") }
-    return distribution(pairEncoder(Tensor.cat([points.x, points.y], dim: -1)), mask: points.mask)
   }
 
   /// q(z | points) from per-point representations [B, N, width] and their mask [B, N].
