@@ -10,6 +10,9 @@
 # ARCHITECTURE (default npf) picks the models' layers: npf builds NPF's own 1-D CNP, LNP, AttnCNP
 # and AttnLNP (the models behind its published scores, 252,098 / 301,634 / 252,738 / 335,170
 # parameters), anp-paper the ANP paper's encoders and decoder; runs go to separate folders.
+# OUT overrides the folder, which a run with another STEPS needs, as resuming keeps the
+# learning-rate schedule of the run it resumes: `make experiments-np STEPS=156250
+# OUT=out/experiments-np/npf-sigma-floor-0.01-steps-156250`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-20000}
@@ -17,7 +20,8 @@ JOBS=${JOBS:-2}
 MINIMUM_STD=${MINIMUM_STD:-0.01}
 ARCHITECTURE=${ARCHITECTURE:-npf}
 # The ANP-paper runs keep the folder they had before the architecture choice existed.
-if [ "$ARCHITECTURE" = anp-paper ]; then OUT=out/experiments-np/sigma-floor-$MINIMUM_STD
+if [ -n "${OUT:-}" ]; then :
+elif [ "$ARCHITECTURE" = anp-paper ]; then OUT=out/experiments-np/sigma-floor-$MINIMUM_STD
 else OUT=out/experiments-np/$ARCHITECTURE-sigma-floor-$MINIMUM_STD; fi
 # One core per run: libtorch and OpenBLAS single-threaded, so parallel runs do not oversubscribe.
 export PENUMBRA_THREADS=1 PENUMBRA_BLAS_THREADS=1
