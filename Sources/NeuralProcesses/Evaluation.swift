@@ -64,13 +64,18 @@ extension NeuralProcess {
     }
   }
 
+  /// The z samples a score uses: `requested`, else the default, and 1 for deterministic models.
+  func scoringSamples(_ requested: Int?) -> Int {
+    configuration.kind.hasLatentPath ? (requested ?? defaultScoringSamples) : 1
+  }
+
   /// Scores the model (and, when given, the GP oracle) on batches of tasks; latent models draw
   /// z for the target scores as `zFrom` says (the context scores always from q(z | C)).
   public func evaluate(
     batches: [CurveBatch], samples: Int? = nil, zFrom: LatentDraws = .context, withOracle: Bool = true
   ) -> NeuralProcessScores {
     let latent = configuration.kind.hasLatentPath
-    let samples = latent ? (samples ?? defaultScoringSamples) : 1
+    let samples = scoringSamples(samples)
     var context = ScoreAccumulator()
     var target = ScoreAccumulator()
     var gpContext = ScoreAccumulator()

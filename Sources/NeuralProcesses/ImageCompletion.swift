@@ -57,7 +57,7 @@ extension NeuralProcess {
     zFrom: LatentDraws = .context, batchSize: Int = 50
   ) -> ImageCompletionScores {
     let latent = configuration.kind.hasLatentPath
-    let samples = latent ? (samples ?? defaultScoringSamples) : 1
+    let samples = scoringSamples(samples)
     var context = ScoreAccumulator()
     var target = ScoreAccumulator()
     var std = (observed: 0.0, observedCount: 0.0, unobserved: 0.0, unobservedCount: 0.0)
@@ -90,7 +90,7 @@ extension NeuralProcess {
   public func evaluateSuperResolution(
     images: Tensor, lowResolution: Int = 14, scale: IntensityScale = .centred, samples: Int? = nil, batchSize: Int = 50
   ) -> SuperResolutionScores {
-    let samples = configuration.kind.hasLatentPath ? (samples ?? defaultScoringSamples) : 1
+    let samples = scoringSamples(samples)
     let (height, width) = (images.size(2), images.size(3))
     var likelihood = ScoreAccumulator()
     var (psnr, bilinear) = (0.0, 0.0)

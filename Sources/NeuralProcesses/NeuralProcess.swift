@@ -298,7 +298,8 @@ public final class NeuralProcess: Module {
     let fromTargets = { (perTarget: Tensor?) in
       contextIndices.flatMap { indices in perTarget.map { $0.expand([target.batchSize, $0.size(1), $0.size(2)]).gatherRows(indices) } }
     }
-    lazy var contextEmbedding = fromTargets(targets.embedding) ?? embed(context.x)
+    // The ANP paper's models read raw x: nothing to gather.
+    lazy var contextEmbedding = xEncoder == nil ? context.x : fromTargets(targets.embedding) ?? embed(context.x)
     var z: Tensor?
     var kl: Tensor?
     var sharedPairs: Tensor?
@@ -313,7 +314,7 @@ public final class NeuralProcess: Module {
       if latentEncoder.pairEncoder == nil { sharedPairs = contextPairs }
     }
     let encodedContext = encodeContext(
-      context, embedding: xEncoder == nil ? nil : contextEmbedding, positions: fromTargets(targets.positions), pairs: sharedPairs)
+      context, embedding: contextEmbedding, positions: fromTargets(targets.positions), pairs: sharedPairs)
     let prediction = decode(targets, deterministic: encodedContext.map { deterministicPath($0, targets: targets) }, z: z)
     let logLikelihood = pointLogLikelihood(prediction, target) / targetCount
     guard let kl else { return (-logLikelihood.mean(), logLikelihood.mean(), nil) }

@@ -7,7 +7,6 @@ public final class ProgressReporter {
   let label: String
   let interval: TimeInterval
   let start = Date()
-  let firstStep: Int
   var lastPrint = Date.distantPast
   /// Exponential moving average of the loss, so the printed value is readable.
   var smoothedLoss: Double?
@@ -21,7 +20,6 @@ public final class ProgressReporter {
   public init(totalSteps: Int, label: String = "train", firstStep: Int = 0, interval: TimeInterval = 1) {
     self.totalSteps = totalSteps
     self.label = label
-    self.firstStep = firstStep
     self.interval = interval
     recent = [(start, firstStep)]
   }
