@@ -2,14 +2,16 @@
 /// Adler-32 (the zlib stream trailer).
 public enum Checksum {
   /// The table-driven CRC-32 of reflected polynomial 0xEDB88320.
-  static let crcTable: [UInt32] = (0..<256).map { n in
+  @usableFromInline static let crcTable: [UInt32] = (0..<256).map { n in
     var c = UInt32(n)
     for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
     return c
   }
 
   /// CRC-32 of `bytes`, continuing from `crc` (pass the result of a previous call to chain).
-  public static func crc32<S: Sequence>(_ bytes: S, continuing crc: UInt32 = 0) -> UInt32
+  /// Inlinable so that callers in other modules get it specialised for their byte sequence
+  /// (the generic version walked a gzip'd data set byte by byte through witness tables).
+  @inlinable public static func crc32<S: Sequence>(_ bytes: S, continuing crc: UInt32 = 0) -> UInt32
   where S.Element == UInt8 {
     var c = ~crc
     crcTable.withUnsafeBufferPointer { table in

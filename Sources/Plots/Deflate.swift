@@ -216,10 +216,15 @@ public enum Deflate {
 
   // MARK: Decompression
 
-  /// Canonical Huffman decoding table: counts per code length and symbols in code order.
+  /// Canonical Huffman decoding table: counts per code length and symbols in code order, plus
+  /// a lookup table that decodes the short codes, which carry most symbols, in one step.
   struct Huffman {
     var counts: [Int]
     var symbols: [Int]
+    /// Indexed by the next `fastBits` bits of the stream: symbol << 4 | code length for codes
+    /// of at most `fastBits` bits, 0 where a longer code starts.
+    var fast: [UInt16]
+    static let fastBits = 9
 
     init(lengths: [Int]) {
       counts = [Int](repeating: 0, count: 16)
@@ -231,6 +236,11 @@ public enum Deflate {
       for (s, l) in lengths.enumerated() where l > 0 {
         symbols[offsets[l]] = s
         offsets[l] += 1
+      }
+      fast = [UInt16](repeating: 0, count: 1 << Self.fastBits)
+      for (s, (l, code)) in zip(lengths, reversedCanonicalCodes(lengths)).enumerated() where l > 0 && l <= Self.fastBits {
+        // Every continuation of the code's bits to `fastBits` bits decodes to this symbol.
+        for index in stride(from: Int(code), to: fast.count, by: 1 << l) { fast[index] = UInt16(s << 4 | l) }
       }
     }
   }
@@ -255,8 +265,29 @@ public enum Deflate {
       return v
     }
 
+    /// Drops the bits of a partly read byte and hands back the whole bytes read ahead.
+    mutating func alignToByte() {
+      position -= bitCount / 8
+      bitBuffer = 0
+      bitCount = 0
+    }
+
     mutating func decode(_ h: Huffman) throws -> Int {
-      // Walk the canonical code one bit at a time (codes are stored MSB-first).
+      // Short codes: look up the next bits at once (near the end of the stream fewer bits may
+      // be left than `fastBits`; an entry is used only if its code fits in what is there).
+      while bitCount <= 24 && position < bytes.count {
+        bitBuffer |= UInt32(bytes[position]) << UInt32(bitCount)
+        position += 1
+        bitCount += 8
+      }
+      let entry = Int(h.fast[Int(bitBuffer & ((1 << UInt32(Huffman.fastBits)) - 1))])
+      let length = entry & 15
+      if entry != 0 && length <= bitCount {
+        bitBuffer >>= UInt32(length)
+        bitCount -= length
+        return entry >> 4
+      }
+      // Longer codes: walk the canonical code one bit at a time (codes are stored MSB-first).
       var code = 0
       var first = 0
       var index = 0
@@ -305,8 +336,7 @@ public enum Deflate {
       switch try r.bits(2) {
       case 0:
         // Stored: drop the partial byte, then LEN and its complement.
-        r.bitBuffer = 0
-        r.bitCount = 0
+        r.alignToByte()
         guard r.position + 4 <= r.bytes.count else { throw DecodeError.truncated }
         let len = Int(r.bytes[r.position]) | Int(r.bytes[r.position + 1]) << 8
         let nlen = Int(r.bytes[r.position + 2]) | Int(r.bytes[r.position + 3]) << 8
@@ -324,10 +354,7 @@ public enum Deflate {
         throw DecodeError.badBlockType
       }
     }
-    // Return unread whole bytes of the bit buffer (the zlib trailer follows the last block).
-    r.position -= r.bitCount / 8
-    r.bitBuffer = 0
-    r.bitCount = 0
+    r.alignToByte()  // the zlib trailer follows the last block
     return out
   }
 

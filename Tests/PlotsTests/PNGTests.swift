@@ -91,6 +91,25 @@ func testImage(width: Int, height: Int, format: PNGImage.Format) -> PNGImage {
     #expect(Checksum.crc32(out) == 3_940_816_690)
   }
 
+  /// A stored block after a Huffman block: the decoder reads bits ahead to decode short codes
+  /// in one step, and must hand those bytes back when the stored block starts.
+  @Test func storedBlockAfterHuffmanBlock() throws {
+    let first = Array("a block of fixed Huffman codes, then a stored block".utf8)
+    let second = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+    var w = Deflate.BitWriter()
+    w.write(0, bits: 1)  // not final
+    w.write(1, bits: 2)  // fixed codes
+    for symbol in first.map(Int.init) + [256] {  // literals, end of block
+      w.write(Deflate.fixedLiteralCodes[symbol], bits: Deflate.fixedLiteralLengths[symbol])
+    }
+    w.write(1, bits: 1)  // final
+    w.write(0, bits: 2)  // stored
+    w.alignToByte()
+    let n = second.count
+    let stream = w.bytes + [UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)] + second
+    #expect(try Deflate.inflate(stream) == first + second)
+  }
+
   @Test func rejectsCorruptStreams() {
     var z = Deflate.zlibCompress(Array("hello, hello, hello".utf8))
     z[z.count - 1] ^= 1
