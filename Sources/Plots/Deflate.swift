@@ -252,15 +252,23 @@ public enum Deflate {
     var bitBuffer: UInt32 = 0
     var bitCount = 0
 
-    mutating func bits(_ n: Int) throws -> Int {
-      while bitCount < n {
-        guard position < bytes.count else { throw DecodeError.truncated }
+    /// Loads whole bytes while the buffer has room for one, so it holds at least 25 bits unless
+    /// the stream ends first; `alignToByte` hands back what was read ahead.
+    mutating func refill() {
+      while bitCount <= 24 && position < bytes.count {
         bitBuffer |= UInt32(bytes[position]) << UInt32(bitCount)
         position += 1
         bitCount += 8
       }
+    }
+
+    /// The next `n` bits (at most 25; DEFLATE's fields take at most 13).
+    mutating func bits(_ n: Int) throws -> Int {
+      assert(n <= 25)
+      if bitCount < n { refill() }
+      guard bitCount >= n else { throw DecodeError.truncated }
       let v = Int(bitBuffer & ((1 << UInt32(n)) - 1))
-      bitBuffer = n == 32 ? 0 : bitBuffer >> UInt32(n)
+      bitBuffer >>= UInt32(n)
       bitCount -= n
       return v
     }
@@ -275,11 +283,7 @@ public enum Deflate {
     mutating func decode(_ h: Huffman) throws -> Int {
       // Short codes: look up the next bits at once (near the end of the stream fewer bits may
       // be left than `fastBits`; an entry is used only if its code fits in what is there).
-      while bitCount <= 24 && position < bytes.count {
-        bitBuffer |= UInt32(bytes[position]) << UInt32(bitCount)
-        position += 1
-        bitCount += 8
-      }
+      refill()
       let entry = Int(h.fast[Int(bitBuffer & ((1 << UInt32(Huffman.fastBits)) - 1))])
       let length = entry & 15
       if entry != 0 && length <= bitCount {
