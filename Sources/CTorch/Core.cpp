@@ -34,6 +34,22 @@ void pt_manual_seed(uint64_t seed) {
   gen.set_current_seed(seed);
 }
 
+pt_tensor pt_generator_state(void) {
+  PT_TENSOR(({
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.get_state();
+  }))
+}
+
+int pt_set_generator_state(pt_tensor state) {
+  PT_STATUS({
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(ref(state));
+  })
+}
+
 void pt_set_num_threads(int n) { at::set_num_threads(n); }
 int pt_get_num_threads(void) { return at::get_num_threads(); }
 

@@ -45,6 +45,9 @@ public enum Checkpoint {
   public static let formatVersion = 1
   /// Prefix of the optimiser's state tensors.
   public static let optimizerPrefix = "optimizer."
+  /// Prefix of the tensors a training loop saves to resume mid-way (batch orders, generator
+  /// state); `load` leaves them out of the model state, `runState(at:)` reads them.
+  public static let runStatePrefix = "run_state."
 
   enum Key {
     static let format = "format"
@@ -65,14 +68,16 @@ public enum Checkpoint {
   /// Saves `model` (and `optimizer`, if given) with the training step and run details to `url`.
   ///
   /// The write is atomic: a crash leaves either the previous checkpoint or the new one.
-  /// `extraMetadata` keys must not clash with the checkpoint's own keys.
+  /// `extraMetadata` keys must not clash with the checkpoint's own keys; `runState` tensors are
+  /// stored under `runStatePrefix`.
   public static func save(
     model: Module, optimizer: Optimizer? = nil, step: Int, seed: UInt64? = nil, config: String? = nil,
-    modelType: String? = nil, extraMetadata: [String: String] = [:], to url: URL
+    modelType: String? = nil, extraMetadata: [String: String] = [:], runState: [(name: String, tensor: Tensor)] = [],
+    to url: URL
   ) throws {
     try save(
       model: model, optimizers: optimizer.map { [("", $0)] } ?? [], step: step, seed: seed, config: config,
-      modelType: modelType, extraMetadata: extraMetadata, to: url)
+      modelType: modelType, extraMetadata: extraMetadata, runState: runState, to: url)
   }
 
   /// Saves `model` with several optimisers, each under `optimizer.<name>.` (an empty name:
@@ -80,7 +85,8 @@ public enum Checkpoint {
   /// optimisers of their own (SDE-Net's drift and diffusion).
   public static func save(
     model: Module, optimizers: [(name: String, optimizer: Optimizer)], step: Int, seed: UInt64? = nil,
-    config: String? = nil, modelType: String? = nil, extraMetadata: [String: String] = [:], to url: URL
+    config: String? = nil, modelType: String? = nil, extraMetadata: [String: String] = [:],
+    runState: [(name: String, tensor: Tensor)] = [], to url: URL
   ) throws {
     var metadata = extraMetadata
     var own: [String: String] = [
@@ -99,12 +105,13 @@ public enum Checkpoint {
     }
 
     var tensors = model.stateDict()
-    for (name, _) in tensors where name.hasPrefix(optimizerPrefix) {
-      throw CheckpointError(file: url, detail: "model tensor '\(name)' clashes with the optimiser prefix")
+    for (name, _) in tensors where name.hasPrefix(optimizerPrefix) || name.hasPrefix(runStatePrefix) {
+      throw CheckpointError(file: url, detail: "model tensor '\(name)' clashes with a reserved prefix")
     }
     for (name, optimizer) in optimizers {
       tensors += optimizer.stateTensors.map { (prefix(name) + $0.name, $0.tensor) }
     }
+    tensors += runState.map { (runStatePrefix + $0.name, $0.tensor) }
     try SafeTensors.write(tensors, metadata: metadata, to: url)
   }
 
@@ -133,7 +140,7 @@ public enum Checkpoint {
 
     var modelState: [String: Tensor] = [:]
     var optimizerStates = Array(repeating: [String: Tensor](), count: optimizers.count)
-    for (name, tensor) in file.tensors {
+    for (name, tensor) in file.tensors where !name.hasPrefix(runStatePrefix) {
       guard name.hasPrefix(optimizerPrefix) else {
         modelState[name] = tensor
         continue
@@ -174,6 +181,12 @@ public enum Checkpoint {
       throw CheckpointError(file: url, detail: "\(error)")
     }
     return info
+  }
+
+  /// The tensors saved as `runState` in the checkpoint at `url`, by their names without the prefix.
+  public static func runState(at url: URL) throws -> [String: Tensor] {
+    let tensors = try SafeTensors.read(from: url).tensors.filter { $0.name.hasPrefix(runStatePrefix) }
+    return Dictionary(uniqueKeysWithValues: tensors.map { (String($0.name.dropFirst(runStatePrefix.count)), $0.tensor) })
   }
 
   /// Reads only the details of the checkpoint at `url` (the file is still validated).

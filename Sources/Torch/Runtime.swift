@@ -6,6 +6,15 @@ public enum Torch {
   /// Seeds libtorch's global CPU generator (rand, randn, dropout, sampling).
   public static func manualSeed(_ seed: UInt64) { pt_manual_seed(seed) }
 
+  /// The global CPU generator's state (uint8), to save beside a checkpoint so that a resumed
+  /// run draws what an uninterrupted one would.
+  public static func generatorState() -> Tensor { wrap(pt_generator_state()) }
+
+  /// Puts back a state from `generatorState()`; throws when `state` is not one.
+  public static func restoreGenerator(_ state: Tensor) throws {
+    try withTorchErrors { _ = state.withHandle { check(pt_set_generator_state($0)) } }
+  }
+
   /// Threads libtorch uses for intra-op parallelism.
   public static var threadCount: Int {
     get { Int(pt_get_num_threads()) }

@@ -50,14 +50,27 @@ public struct EpochSummary: Codable, Sendable, Equatable {
   public var finalLoss: Double?
 }
 
+/// Where an interrupted epoch stopped: its batch orders, the batches done and the generator
+/// state after them, saved in the checkpoint so that resuming finishes the epoch exactly.
+struct EpochInProgress {
+  static let batchesDoneKey = "epoch_batches_done"
+  var orders: [Tensor]
+  var batchesDone: Int
+  var generatorState: Tensor
+
+  var runState: [(name: String, tensor: Tensor)] { [("orders", Tensor.stack(orders)), ("generator", generatorState)] }
+}
+
 extension MiniBatchEpochs {
   /// Trains `model` for `epochs` epochs of shuffled batches of `points` [n, ...] and `labels`
   /// [n], saving model and optimiser after every epoch; with `resume`, continues from the
-  /// checkpoint when it exists (the checkpoint's step counts epochs).
+  /// checkpoint when it exists (the checkpoint's step counts finished epochs).
   ///
   /// Each epoch draws `streams` independent batch orders (one per ensemble member); `step` takes
   /// one batch per stream, makes one optimiser step and returns the loss. A loss or parameter
   /// that stops being finite throws `TrainingError.diverged`, keeping the last good checkpoint.
+  /// Ctrl-C or SIGTERM saves after the current batch, with where the epoch stopped, and throws
+  /// `TrainingError.interrupted`; resuming then draws what the uninterrupted run would have.
   public func run(
     points: Tensor, labels: Tensor, model: Module, optimizer: Optimizer, checkpointing: EpochCheckpointing,
     resume: Bool, streams: Int = 1, step: ([(x: Tensor, labels: Tensor)]) -> Double
@@ -78,16 +91,50 @@ extension MiniBatchEpochs {
   ) throws -> EpochSummary {
     let batches = points.size(0) / batchSize
     precondition(batches > 0, "\(points.size(0)) points make no full batch of \(batchSize)")
-    let (start, earlierSeconds) = resume ? try restore(model, optimizers, checkpointing) : (0, 0)
-    let progress = ProgressReporter(totalSteps: epochs * batches, label: label, firstStep: start * batches)
+    let restored = resume ? try restore(
+        model, optimizers, checkpointing, pointCount: points.size(0), batches: batches, streams: streams) : nil
+    let start = restored?.epochs ?? 0
+    var inProgress = restored?.inProgress
+    let earlierSeconds = restored?.seconds ?? 0
+    let progress = ProgressReporter(
+      totalSteps: epochs * batches, label: label, firstStep: start * batches + (inProgress?.batchesDone ?? 0))
     var lastGood: Int? = start > 0 ? start : nil
     var loss = Double.nan
+    let interrupts = InterruptFlag.install()
+    defer { InterruptFlag.uninstall(interrupts) }
     defer { model.eval() }
+
+    func save(epochs: Int, inProgress: EpochInProgress? = nil) throws {
+      guard allFinite(model) else {
+        throw TrainingError.diverged(step: epochs + 1, loss: .nan, checkpoint: checkpointing.url, lastGoodStep: lastGood)
+      }
+      var metadata = [CheckpointInfo.trainSecondsKey: String(earlierSeconds + progress.elapsedSeconds)]
+      if let inProgress { metadata[EpochInProgress.batchesDoneKey] = String(inProgress.batchesDone) }
+      try Checkpoint.save(
+        model: model, optimizers: optimizers.map { ($0.name, $0.optimizer) }, step: epochs, seed: checkpointing.seed,
+        config: checkpointing.config, extraMetadata: metadata, runState: inProgress?.runState ?? [],
+        to: checkpointing.url)
+    }
+
     for epoch in start..<Swift.max(start, epochs) {
-      Torch.manualSeed(checkpointing.seed &+ UInt64(epoch))
       for scheduled in optimizers { scheduled.schedule.apply(to: scheduled.optimizer, step: epoch) }
-      let orders = (0..<streams).map { _ in Tensor.randperm(points.size(0)) }
-      for b in 0..<batches {
+      let orders: [Tensor]
+      let firstBatch: Int
+      if let resumed = inProgress {
+        orders = resumed.orders
+        firstBatch = resumed.batchesDone
+        do {
+          try Torch.restoreGenerator(resumed.generatorState)
+        } catch {
+          throw CheckpointError(file: checkpointing.url, detail: "its generator state does not load (\(error))")
+        }
+        inProgress = nil
+      } else {
+        Torch.manualSeed(checkpointing.seed &+ UInt64(epoch))
+        orders = (0..<streams).map { _ in Tensor.randperm(points.size(0)) }
+        firstBatch = 0
+      }
+      for b in firstBatch..<batches {
         let batch = orders.map { order in
           let index = order[(b * batchSize)..<((b + 1) * batchSize)]
           return (x: points.indexSelect(dim: 0, index: index), labels: labels.indexSelect(dim: 0, index: index))
@@ -97,16 +144,20 @@ extension MiniBatchEpochs {
         guard loss.isFinite else {
           throw TrainingError.diverged(step: epoch + 1, loss: loss, checkpoint: checkpointing.url, lastGoodStep: lastGood)
         }
-        progress.update(step: epoch * batches + b + 1, loss: loss, extra: "epoch \(epoch + 1)/\(epochs)")
+        let globalStep = epoch * batches + b + 1
+        progress.update(step: globalStep, loss: loss, extra: "epoch \(epoch + 1)/\(epochs)")
+        if InterruptFlag.isSet, b + 1 < batches {
+          try save(
+            epochs: epoch,
+            inProgress: EpochInProgress(orders: orders, batchesDone: b + 1, generatorState: Torch.generatorState()))
+          throw TrainingError.interrupted(step: globalStep, checkpoint: checkpointing.url)
+        }
       }
-      guard allFinite(model) else {
-        throw TrainingError.diverged(step: epoch + 1, loss: .nan, checkpoint: checkpointing.url, lastGoodStep: lastGood)
-      }
-      let seconds = earlierSeconds + progress.elapsedSeconds
-      try Checkpoint.save(
-        model: model, optimizers: optimizers.map { ($0.name, $0.optimizer) }, step: epoch + 1, seed: checkpointing.seed, config: checkpointing.config,
-        extraMetadata: [CheckpointInfo.trainSecondsKey: String(seconds)], to: checkpointing.url)
+      try save(epochs: epoch + 1)
       lastGood = epoch + 1
+      if InterruptFlag.isSet, epoch + 1 < epochs {
+        throw TrainingError.interrupted(step: (epoch + 1) * batches, checkpoint: checkpointing.url)
+      }
     }
     let seconds = start < epochs ? progress.elapsedSeconds : 0
     return EpochSummary(
@@ -114,10 +165,14 @@ extension MiniBatchEpochs {
       finalLoss: start < epochs ? loss : nil)
   }
 
-  /// Loads the checkpoint, if there is one, and returns its epoch count and training seconds.
-  func restore(_ model: Module, _ optimizers: [ScheduledOptimizer], _ checkpointing: EpochCheckpointing) throws -> (Int, Double) {
+  /// Loads the checkpoint, if there is one: its finished epochs, training seconds and, when it
+  /// was saved mid-epoch, where that epoch stopped.
+  func restore(
+    _ model: Module, _ optimizers: [ScheduledOptimizer], _ checkpointing: EpochCheckpointing, pointCount: Int, batches: Int,
+    streams: Int
+  ) throws -> (epochs: Int, seconds: Double, inProgress: EpochInProgress?)? {
     let url = checkpointing.url
-    guard FileManager.default.fileExists(atPath: url.path) else { return (0, 0) }
+    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
     let info = try Checkpoint.info(at: url)
     if let saved = info.config, saved != checkpointing.config {
       throw CheckpointError(
@@ -125,9 +180,22 @@ extension MiniBatchEpochs {
         detail: "was trained with a different configuration:\n  saved: \(saved)\n  now:   \(checkpointing.config)\n"
           + "use another --out folder or the same flags")
     }
+    let inProgress = try info.metadata[EpochInProgress.batchesDoneKey].map { text in
+      let state = try Checkpoint.runState(at: url)
+      guard let done = Int(text), (1..<batches).contains(done), let orders = state["orders"],
+        orders.shape == [streams, pointCount], orders.dtype == .int64,
+        let generator = state["generator"]
+      else {
+        throw CheckpointError(
+          file: url, detail: "its record of the interrupted epoch (batches done '\(text)', batch orders, generator "
+            + "state) does not fit this run; retrain in another --out folder")
+      }
+      return EpochInProgress(orders: (0..<streams).map { orders[$0] }, batchesDone: done, generatorState: generator)
+    }
     let epochs = try Checkpoint.load(from: url, into: model, optimizers: optimizers.map { ($0.name, $0.optimizer) }).step
-    FileHandle.standardError.write("[\(label)] resuming after epoch \(epochs) (\(url.path))\n".data(using: .utf8)!)
-    return (epochs, info.trainSeconds)
+    let position = inProgress.map { " and batch \($0.batchesDone) of epoch \(epochs + 1)" } ?? ""
+    FileHandle.standardError.write("[\(label)] resuming after epoch \(epochs)\(position) (\(url.path))\n".data(using: .utf8)!)
+    return (epochs, info.trainSeconds, inProgress)
   }
 
   func allFinite(_ model: Module) -> Bool {

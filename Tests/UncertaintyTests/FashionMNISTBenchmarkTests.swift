@@ -138,6 +138,52 @@ import Uncertainty
     }
   }
 
+  /// Ctrl-C in the middle of an epoch saves where the epoch stopped, and the resumed run ends
+  /// where an uninterrupted one does: the same batch orders (one per ensemble member) and the
+  /// same dropout masks after the interruption.
+  @Test(arguments: [ImageOODMethod.mcdropout, .ensemble])
+  func interruptedEpochResumesExactly(_ method: ImageOODMethod) throws {
+    var run = Self.smallRun(method)
+    run.channels = [8, 8, 8]
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let points = FashionMNISTRun.normalize(Self.data.train.images)
+    /// Two epochs of 16 steps from (or resuming) `url`, sending SIGINT inside step `interruptAt`.
+    func train(_ model: any ImageBenchmarkClassifier, _ url: URL, interruptAt: Int? = nil) throws -> EpochSummary {
+      let optimizers = run.makeOptimizers(for: model)
+      let checkpointing = EpochCheckpointing(url: url, config: run.json, seed: 3, schedule: run.schedule)
+      var steps = 0
+      return try MiniBatchEpochs(batchSize: run.batchSize, epochs: 2, label: "test").run(
+        points: points, labels: Self.data.train.labels, model: model, optimizers: optimizers,
+        checkpointing: checkpointing, resume: true, streams: model.batchStreams
+      ) { batches in
+        steps += 1
+        if steps == interruptAt {
+          kill(getpid(), SIGINT)  // the process, as Ctrl-C does; any thread may take it
+          while !InterruptFlag.isSet { usleep(100) }
+        }
+        return model.trainingStep(batches: batches, optimizers: optimizers.map(\.optimizer))
+      }
+    }
+    let straight = run.makeModel()
+    _ = try train(straight, folder.appendingPathComponent("straight.safetensors"))
+
+    let url = folder.appendingPathComponent("interrupted.safetensors")
+    #expect {
+      _ = try train(run.makeModel(), url, interruptAt: 5)
+    } throws: { "\($0)".contains("interrupted at step 5") }
+    let saved = try Checkpoint.info(at: url)
+    #expect(saved.step == 0 && saved.metadata["epoch_batches_done"] == "5")
+
+    let resumed = run.makeModel()
+    let summary = try train(resumed, url)
+    #expect(summary.firstEpoch == 0 && summary.epochs == 2)
+    #expect(try Checkpoint.info(at: url).metadata["epoch_batches_done"] == nil)
+    for ((name, a), (_, b)) in zip(straight.stateDict(), resumed.stateDict()) {
+      #expect((a.to(.float64) - b.to(.float64)).abs().max().item() == 0, "\(name)")
+    }
+  }
+
   @Test func divergenceKeepsTheLastGoodCheckpoint() throws {
     var run = Self.smallRun(.softmax)
     run.channels = [8, 8, 8]

@@ -26,6 +26,10 @@ const char *pt_last_error(void);
 int64_t pt_live_tensors(void);
 void pt_free(pt_tensor t);
 void pt_manual_seed(uint64_t seed);
+/// The global CPU generator's state (a uint8 tensor), to put back with pt_set_generator_state.
+pt_tensor pt_generator_state(void);
+/// Fails (leaving the generator as it was) when `state` is not a state of the CPU generator.
+int pt_set_generator_state(pt_tensor state);
 void pt_set_num_threads(int n);
 int pt_get_num_threads(void);
 /// Sets grad mode for this thread; returns the previous mode.

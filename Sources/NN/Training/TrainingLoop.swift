@@ -5,7 +5,7 @@ import Torch
 public enum TrainingError: Error, CustomStringConvertible {
   /// The loss or the parameters stopped being finite; the last good checkpoint was kept.
   case diverged(step: Int, loss: Double, checkpoint: URL, lastGoodStep: Int?)
-  /// Ctrl-C: the state at `step` was saved, rerun with resume to continue.
+  /// Ctrl-C or SIGTERM: the state at `step` was saved, rerun with resume to continue.
   case interrupted(step: Int, checkpoint: URL)
 
   public var description: String {
@@ -117,16 +117,18 @@ public struct TrainingLoop {
   }
 }
 
-/// Turns Ctrl-C into a flag the training loop checks, so it can save before stopping.
-enum InterruptFlag {
-  nonisolated(unsafe) static var isSet = false
+/// Turns Ctrl-C (SIGINT) and `kill` (SIGTERM) into a flag a training loop checks, so it can
+/// save before stopping.
+public enum InterruptFlag {
+  nonisolated(unsafe) public static var isSet = false
 
-  static func install() -> sig_t? {
+  /// Clears the flag and installs the handlers; returns the previous ones for `uninstall`.
+  public static func install() -> [sig_t?] {
     isSet = false
-    return signal(SIGINT) { _ in InterruptFlag.isSet = true }
+    return [SIGINT, SIGTERM].map { signal($0) { _ in InterruptFlag.isSet = true } }
   }
 
-  static func uninstall(_ previous: sig_t?) {
-    signal(SIGINT, previous)
+  public static func uninstall(_ previous: [sig_t?]) {
+    for (signalNumber, handler) in zip([SIGINT, SIGTERM], previous) { signal(signalNumber, handler) }
   }
 }
