@@ -248,8 +248,7 @@ extension NeuralProcessCommand {
 
     @Option(help: "Run folder (or model.safetensors) written by `np train`.") var checkpoint: String
     @Option(help: "CSV of context points: x,y per line (a header line is allowed).") var context: String
-    // Unconditional, so that a grid starting at a negative number is not taken for a flag.
-    @Option(parsing: .unconditional, help: "Query grid as start:end:count, e.g. -2:2:400.") var query = "-2:2:400"
+    @Option(help: "Query grid as start:end:count, e.g. -2:2:400.") var query = "-2:2:400"
     @Option(help: "Output CSV (x,mean,std); a PNG is written next to it.") var out: String
     @Option(help: "z samples for the predictive moments of latent models.") var samples = 32
 

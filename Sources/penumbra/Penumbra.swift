@@ -12,7 +12,27 @@ struct Penumbra: ParsableCommand {
 
   static func main() {
     Torch.prepareProcess()  // may restart the process, so before anything else
-    main(Array(CommandLine.arguments.dropFirst()))
+    main(attachingNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
+  }
+
+  /// `--steps -3` becomes `--steps=-3`: ArgumentParser takes a token starting with `-` for an
+  /// option, so a negative value would be "missing" instead of checked (and refused, with why).
+  static func attachingNegativeNumbers(_ arguments: [String]) -> [String] {
+    var result: [String] = []
+    var index = 0
+    while index < arguments.count {
+      let argument = arguments[index]
+      if argument.hasPrefix("--"), !argument.contains("="), index + 1 < arguments.count,
+        arguments[index + 1].wholeMatch(of: /-[0-9.].*/) != nil
+      {
+        result.append("\(argument)=\(arguments[index + 1])")
+        index += 2
+      } else {
+        result.append(argument)
+        index += 1
+      }
+    }
+    return result
   }
 }
 
