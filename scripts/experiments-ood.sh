@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The DUQ paper's Fashion-MNIST → MNIST benchmark: softmax, a deep ensemble of 5, MC dropout,
-# DUQ, SDE-Net and belief matching, trained one after another (each resumable: rerun to
+# DUQ, SDE-Net with its ResNet baseline, and belief matching, trained one after another (each resumable: rerun to
 # continue), each scored against MNIST, uniform noise and upside-down Fashion-MNIST; softmax is
 # also scored with the Gram-matrix detector (`ood eval --detector gram`, its own row "Softmax +
 # Gram"). The tables (summary, then every detection score against MNIST) go to $OUT/table.md.
-# Overridable: METHODS (default "softmax duq mcdropout ensemble sdenet belief-matching"), EPOCHS
-# (default: each method's reference budget, 40 for sdenet and 30 for the others, as in
-# train_duq_fm.py), MILESTONES (epochs after which the learning rate drops; default: each
-# method's reference, 10,20, and for sdenet 11,21,31 / 16,31; a given list drops both SDE-Net
-# optimisers), GRAM_TRAIN_IMAGES (training images of the Gram bounds; default: the command's),
+# Overridable: METHODS (default "softmax duq mcdropout ensemble sdenet resnet belief-matching"),
+# EPOCHS (default: each method's reference budget, 40 for sdenet and resnet as in SDE-Net's
+# scripts, 30 for the others as in train_duq_fm.py), MILESTONES (epochs after which the learning
+# rate drops; default: each method's reference, 10,20, for resnet 11,21,31 and for sdenet
+# 11,21,31 / 16,31; a given list drops both SDE-Net optimisers), GRAM_TRAIN_IMAGES (training images of the Gram bounds; default: the command's),
 # TRAIN_SUBSET and TEST_SUBSET (default: all images), SEED, OUT. A smoke run:
 # `make experiments-ood EPOCHS=1 TRAIN_SUBSET=2000`.
 set -euo pipefail
@@ -32,10 +32,10 @@ if [ -n "$TRAIN_SUBSET" ]; then train_args+=(--train-subset "$TRAIN_SUBSET"); su
 if [ -n "$TEST_SUBSET" ]; then train_args+=(--test-subset "$TEST_SUBSET"); eval_args+=(--test-subset "$TEST_SUBSET"); fi
 if [ -n "$GRAM_TRAIN_IMAGES" ]; then gram_args+=(--gram-train-images "$GRAM_TRAIN_IMAGES"); fi
 runs=()
-for method in ${METHODS:-softmax duq mcdropout ensemble sdenet belief-matching}; do
+for method in ${METHODS:-softmax duq mcdropout ensemble sdenet resnet belief-matching}; do
   dir="$OUT/$method$suffix"
   runs+=("$dir")
-  epochs=${EPOCHS:-$([ "$method" = sdenet ] && echo 40 || echo 30)}
+  epochs=${EPOCHS:-$(case "$method" in sdenet | resnet) echo 40 ;; *) echo 30 ;; esac)}
   if [ -f "$dir/metrics.json" ] && grep -q "\"epochs\" : $epochs," "$dir/metrics.json"; then
     echo "$method: $epochs epochs already trained ($dir)"
   else

@@ -38,36 +38,16 @@ public final class SDENet: Module, UncertaintyClassifier {
     evaluationPasses: Int = 10
   ) {
     precondition(layerDepth > 0 && evaluationPasses > 0, "SDE-Net needs at least one step and one pass")
-    downsamplingLayers = Sequential(
-      Conv2d(1, channels, kernelSize: 3), sdeNetNorm(channels), ActivationLayer(.relu),
-      Conv2d(channels, channels, kernelSize: 4, stride: 2, padding: 1), sdeNetNorm(channels), ActivationLayer(.relu),
-      Conv2d(channels, channels, kernelSize: 4, stride: 2, padding: 1))
+    downsamplingLayers = sdeNetDownsampling(channels)
     drift = SDENetDrift(channels: channels)
     diffusion = SDENetDiffusion(channels: channels)
-    fcLayers = Sequential(
-      sdeNetNorm(channels), ActivationLayer(.relu), SDEGlobalAveragePool(), SDEFlatten(), Linear(channels, classes))
+    fcLayers = sdeNetHead(channels, classes)
     self.layerDepth = layerDepth
     self.horizon = horizon
     self.sigma = sigma
     self.evaluationPasses = evaluationPasses
     super.init()
-    initializeAsReference()
-  }
-
-  /// `init_params`: convolutions Kaiming-normal with fan-out, linear weights N(0, 10⁻⁶), biases zero.
-  private func initializeAsReference() {
-    withNoGrad {
-      for (_, module) in namedModules() {
-        if let conv = module as? Conv2d {
-          let fanOut = Double(Init.fans(conv.weight.shape).fanOut)
-          conv.weight.copy_(Tensor.normal(conv.weight.shape, std: (2 / fanOut).squareRoot()))
-          conv.bias?.fill_(0)
-        } else if let linear = module as? Linear {
-          linear.weight.copy_(Tensor.normal(linear.weight.shape, std: 1e-3))
-          linear.bias?.fill_(0)
-        }
-      }
-    }
+    initializeAsSDENetReference(self)
   }
 
   /// Step size Δt of the Euler–Maruyama scheme.
@@ -125,6 +105,78 @@ public final class SDENet: Module, UncertaintyClassifier {
 
 /// The official model's normalisation: GroupNorm with min(32, C) groups.
 private func sdeNetNorm(_ channels: Int) -> GroupNorm { GroupNorm(groups: min(32, channels), channels: channels) }
+
+/// A 3×3 and two stride-2 convolutions: 28×28 images to a `channels`×6×6 state.
+private func sdeNetDownsampling(_ channels: Int) -> Sequential {
+  Sequential(
+    Conv2d(1, channels, kernelSize: 3), sdeNetNorm(channels), ActivationLayer(.relu),
+    Conv2d(channels, channels, kernelSize: 4, stride: 2, padding: 1), sdeNetNorm(channels), ActivationLayer(.relu),
+    Conv2d(channels, channels, kernelSize: 4, stride: 2, padding: 1))
+}
+
+/// Group norm, ReLU, global average pool and a linear map to logits.
+private func sdeNetHead(_ channels: Int, _ classes: Int) -> Sequential {
+  Sequential(sdeNetNorm(channels), ActivationLayer(.relu), SDEGlobalAveragePool(), SDEFlatten(), Linear(channels, classes))
+}
+
+/// The official `init_params`: convolutions Kaiming-normal with fan-out, linear weights
+/// N(0, 10⁻⁶), biases zero (group norms keep weight 1 and bias 0).
+private func initializeAsSDENetReference(_ model: Module) {
+  withNoGrad {
+    for (_, module) in model.namedModules() {
+      if let conv = module as? Conv2d {
+        let fanOut = Double(Init.fans(conv.weight.shape).fanOut)
+        conv.weight.copy_(Tensor.normal(conv.weight.shape, std: (2 / fanOut).squareRoot()))
+        conv.bias?.fill_(0)
+      } else if let linear = module as? Linear {
+        linear.weight.copy_(Tensor.normal(linear.weight.shape, std: 1e-3))
+        linear.bias?.fill_(0)
+      }
+    }
+  }
+}
+
+/// The SDE-Net paper's plain baseline (`MNIST/models/resnet.py`, `Resnet`): SDE-Net's
+/// downsampling layers and head around six pre-activation residual blocks where SDE-Net solves
+/// its SDE, so the comparison isolates the SDE; trained by cross-entropy (`resnet_mnist.py`).
+public final class SDENetResNet: Module, UnaryLayer {
+  public let downsamplingLayers: Sequential
+  public let blocks: [PreActivationBlock]
+  public let fcLayers: Sequential
+
+  /// The official network is `channels: 64, blockCount: 6`.
+  public init(classes: Int = 10, channels: Int = 64, blockCount: Int = 6) {
+    downsamplingLayers = sdeNetDownsampling(channels)
+    blocks = (0..<blockCount).map { _ in PreActivationBlock(channels: channels) }
+    fcLayers = sdeNetHead(channels, classes)
+    super.init()
+    initializeAsSDENetReference(self)
+  }
+
+  /// Logits [N, classes] of images [N, 1, 28, 28].
+  public func callAsFunction(_ x: Tensor) -> Tensor {
+    fcLayers(blocks.reduce(downsamplingLayers(x)) { state, block in block(state) })
+  }
+}
+
+/// x + conv(relu(norm(conv(relu(norm(x)))))) with bias-free 3×3 convolutions (`ResBlock`).
+public final class PreActivationBlock: Module, UnaryLayer {
+  public let norm1: GroupNorm
+  public let conv1: Conv2d
+  public let norm2: GroupNorm
+  public let conv2: Conv2d
+
+  public init(channels: Int) {
+    norm1 = sdeNetNorm(channels)
+    conv1 = Conv2d(channels, channels, kernelSize: 3, padding: 1, bias: false)
+    norm2 = sdeNetNorm(channels)
+    conv2 = Conv2d(channels, channels, kernelSize: 3, padding: 1, bias: false)
+  }
+
+  public func callAsFunction(_ x: Tensor) -> Tensor {
+    x + conv2(norm2(conv1(norm1(x).relu())).relu())
+  }
+}
 
 /// A 3×3 convolution that sees time t as an extra constant input channel (`ConcatConv2d`).
 public final class TimeConcatConv2d: Module {

@@ -21,17 +21,17 @@ extension OODCommand {
 
   struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Train softmax, a deep ensemble, MC dropout, DUQ, belief matching or SDE-Net on Fashion-MNIST; writes model.safetensors and metrics.json.",
+      abstract: "Train softmax, a deep ensemble, MC dropout, DUQ, belief matching, SDE-Net or its ResNet on Fashion-MNIST; writes model.safetensors and metrics.json.",
       discussion: """
         Settings follow y0ast/deterministic-uncertainty-quantification (train_duq_fm.py for DUQ, \
         train_deep_ensemble.py for the softmax family and belief matching) and Lingkai-Kong/SDE-Net \
-        (MNIST/sdenet_mnist.py for SDE-Net). A checkpoint is written after every epoch; \
-        --resume continues an interrupted run. Score it with `penumbra ood eval --checkpoint DIR`.
+        (MNIST/sdenet_mnist.py for SDE-Net, MNIST/resnet_mnist.py for its ResNet baseline). A checkpoint is \
+        written after every epoch, and Ctrl-C or SIGTERM writes one mid-epoch; --resume continues an interrupted run. Score it with `penumbra ood eval --checkpoint DIR`.
         """)
 
-    @Option(help: "softmax, ensemble, mcdropout, duq, belief-matching or sdenet.") var method: ImageOODMethod
+    @Option(help: "softmax, ensemble, mcdropout, duq, belief-matching, sdenet or resnet.") var method: ImageOODMethod
     @Option(help: "In-distribution data set.") var dataset: ImageDatasetChoice = .fashionMNIST
-    @Option(help: "Epochs in all (a resumed run continues up to this count; default: 40 for sdenet, else 30).")
+    @Option(help: "Epochs in all (a resumed run continues up to this count; default: 40 for sdenet and resnet, else 30).")
     var epochs: Int?
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Continue from out/model.safetensors when it exists.") var resume = false
@@ -39,7 +39,8 @@ extension OODCommand {
     @Option(help: "Images per batch.") var batchSize = 128
     @Option(help: """
       Comma-separated epochs after which the learning rate drops (default: the reference's, 10,20 for 30 epochs; \
-      sdenet: drift 11,21,31 and diffusion 16,31 for 40, and a given list drops both); scale them with --epochs.
+      sdenet: drift 11,21,31 and diffusion 16,31 for 40, and a given list drops both; resnet: 11,21,31); scale them \
+      with --epochs.
       """)
     var milestones: String?
     @Option(help: "Train on a fixed random subset of this many training images (default: all 60,000).") var trainSubset: Int?

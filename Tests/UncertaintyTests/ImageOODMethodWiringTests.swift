@@ -33,6 +33,24 @@ import Uncertainty
     #expect(!FashionMNISTRun(method: .softmax).json.contains("beliefMatching"))
   }
 
+  /// SDE-Net's ResNet baseline: the official `Resnet()` (MNIST/models/resnet.py) has 576,778
+  /// parameters (counted with PyTorch), trains as resnet_mnist.py does, and shares SDE-Net's
+  /// downsampling layers and head.
+  @Test func resNetBaselineMatchesTheOfficialNetworkAndSchedule() throws {
+    let run = FashionMNISTRun(method: .resnet)
+    #expect(run.learningRate == 0.1 && run.momentum == 0.9 && run.weightDecay == 5e-4)
+    #expect(run.milestones == [11, 21, 31] && run.learningRateFactor == 0.1 && run.sdeNet == nil)
+    #expect(ImageOODMethod.resnet.paperEpochs == 40)
+    let model = try #require(run.makeModel() as? SoftmaxClassifier)
+    let network = try #require(model.network as? SDENetResNet)
+    #expect(network.parameterCount == 576_778)
+    #expect(network.blocks.count == 6 && network.blocks[0].conv1.bias == nil)
+    let shared = SDENet(layerDepth: 1).stateDict().map(\.name).filter { !$0.hasPrefix("drift.") && !$0.hasPrefix("diffusion.") }
+    #expect(Set(network.stateDict().map(\.name)).isSuperset(of: shared) && shared.contains("downsampling_layers.0.weight"))
+    #expect(model(Tensor.zeros([2, 1, 28, 28])).shape == [2, 10])
+    #expect(ImageGramDetection(model: model) == nil)
+  }
+
   /// Given milestones drop both SDE-Net optimisers at the same epochs.
   @Test func givenMilestonesScheduleBothSDENetOptimizers() {
     var run = FashionMNISTBenchmarkTests.smallRun(.sdenet)
