@@ -13,6 +13,8 @@ public struct EpochCheckpointing {
   public var seed: UInt64
   /// Learning-rate multiplier by epoch (MultiStepLR's milestones count epochs).
   public var schedule: LearningRateSchedule
+  /// Metadata key of a checkpoint saved mid-epoch: the batches of the unfinished epoch done.
+  public static let batchesDoneKey = "epoch_batches_done"
 
   public init(url: URL, config: String, seed: UInt64, schedule: LearningRateSchedule = .constant) {
     self.url = url
@@ -53,7 +55,6 @@ public struct EpochSummary: Codable, Sendable, Equatable {
 /// Where an interrupted epoch stopped: its batch orders, the batches done and the generator
 /// state after them, saved in the checkpoint so that resuming finishes the epoch exactly.
 struct EpochInProgress {
-  static let batchesDoneKey = "epoch_batches_done"
   var orders: [Tensor]
   var batchesDone: Int
   var generatorState: Tensor
@@ -109,7 +110,7 @@ extension MiniBatchEpochs {
         throw TrainingError.diverged(step: epochs + 1, loss: .nan, checkpoint: checkpointing.url, lastGoodStep: lastGood)
       }
       var metadata = [CheckpointInfo.trainSecondsKey: String(earlierSeconds + progress.elapsedSeconds)]
-      if let inProgress { metadata[EpochInProgress.batchesDoneKey] = String(inProgress.batchesDone) }
+      if let inProgress { metadata[EpochCheckpointing.batchesDoneKey] = String(inProgress.batchesDone) }
       try Checkpoint.save(
         model: model, optimizers: optimizers.map { ($0.name, $0.optimizer) }, step: epochs, seed: checkpointing.seed,
         config: checkpointing.config, extraMetadata: metadata, runState: inProgress?.runState ?? [],
@@ -180,7 +181,7 @@ extension MiniBatchEpochs {
         detail: "was trained with a different configuration:\n  saved: \(saved)\n  now:   \(checkpointing.config)\n"
           + "use another --out folder or the same flags")
     }
-    let inProgress = try info.metadata[EpochInProgress.batchesDoneKey].map { text in
+    let inProgress = try info.metadata[EpochCheckpointing.batchesDoneKey].map { text in
       let state = try Checkpoint.runState(at: url)
       guard let done = Int(text), (1..<batches).contains(done), let orders = state["orders"],
         orders.shape == [streams, pointCount], orders.dtype == .int64,

@@ -307,6 +307,11 @@ func loadImageOODModel(_ path: String) throws -> (URL, FashionMNISTRun, any Imag
     throw UsageError("\(url.path) does not fit a \(run.method.rawValue) model (\(error)); \(retrain)")
   }
   run.prepareForScoring(model)
+  if let done = info.metadata[EpochCheckpointing.batchesDoneKey] {
+    let note = "note: \(url.path) was saved \(done) batches into epoch \(info.step + 1) (an interrupted run); "
+      + "its scores are of that state, reported as \(info.step) epochs. `ood train --resume` finishes the epoch.\n"
+    FileHandle.standardError.write(Data(note.utf8))
+  }
   return (url, run, model, info)
 }
 

@@ -174,12 +174,12 @@ import Uncertainty
       _ = try train(run.makeModel(), url, interruptAt: 5)
     } throws: { "\($0)".contains("interrupted at step 5") }
     let saved = try Checkpoint.info(at: url)
-    #expect(saved.step == 0 && saved.metadata["epoch_batches_done"] == "5")
+    #expect(saved.step == 0 && saved.metadata[EpochCheckpointing.batchesDoneKey] == "5")
 
     let resumed = run.makeModel()
     let summary = try train(resumed, url)
     #expect(summary.firstEpoch == 0 && summary.epochs == 2)
-    #expect(try Checkpoint.info(at: url).metadata["epoch_batches_done"] == nil)
+    #expect(try Checkpoint.info(at: url).metadata[EpochCheckpointing.batchesDoneKey] == nil)
     for ((name, a), (_, b)) in zip(straight.stateDict(), resumed.stateDict()) {
       #expect((a.to(.float64) - b.to(.float64)).abs().max().item() == 0, "\(name)")
     }
