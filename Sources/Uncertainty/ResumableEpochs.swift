@@ -107,7 +107,9 @@ extension MiniBatchEpochs {
 
     func save(epochs: Int, inProgress: EpochInProgress? = nil) throws {
       guard allFinite(model) else {
-        throw TrainingError.diverged(step: epochs + 1, loss: .nan, checkpoint: checkpointing.url, lastGoodStep: lastGood)
+        // The epoch that diverged, 1-based: the one just finished, or the one interrupted.
+        let epoch = inProgress == nil ? epochs : epochs + 1
+        throw TrainingError.diverged(step: epoch, loss: .nan, checkpoint: checkpointing.url, lastGoodStep: lastGood)
       }
       var metadata = [CheckpointInfo.trainSecondsKey: String(earlierSeconds + progress.elapsedSeconds)]
       if let inProgress { metadata[EpochCheckpointing.batchesDoneKey] = String(inProgress.batchesDone) }
