@@ -52,8 +52,9 @@ demo: release
 	@echo
 	@echo "Figures: out/demo/anp/predictions.png, out/demo/cnp/predictions.png"
 
-# Training-step speed of the Swift layer against PyTorch on the same libtorch: builds the
-# release benchmark, runs both sides interleaved and prints one JSON line per case.
+# Training-step speed of the Swift layer against PyTorch on the same libtorch (MLP cases, and
+# the OoD benchmark's CNN under softmax and DUQ): builds the release benchmark, runs both sides
+# interleaved and prints one JSON line per case.
 # Pass thread settings through, e.g. `make bench-core BENCH_ARGS="--threads 1,2 --blas-threads 1,2"`.
 BENCH_ARGS ?=
 bench-core: deps

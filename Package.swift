@@ -68,8 +68,9 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
-    // Training-step speed against PyTorch on the same libtorch (`make bench-core`).
-    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN"], path: "Benchmarks/Swift"),
+    // Training-step speed against PyTorch on the same libtorch (`make bench-core`): MLPs, and the
+    // OoD benchmark's CNN under softmax and DUQ.
+    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN", "Uncertainty"], path: "Benchmarks/Swift"),
     // Neural Process speed and memory against PyTorch and the exact GP (`make bench-np`).
     .executableTarget(
       name: "penumbra-bench-np", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses"],

@@ -3,7 +3,8 @@
 
 Builds penumbra-bench in release mode, then for each case runs the Swift and the PyTorch
 benchmark interleaved (S P, P S, S P, ...) for several rounds with identical thread settings,
-and prints one JSON line per case and thread setting with the median steps/s of each side:
+and prints one JSON line per case and thread setting with the median steps/s of each side
+(after checking that both sides trained the same model: same sizes and initial loss):
 
     {"bench": ..., "swift_steps_per_s": x, "pytorch_steps_per_s": y, "ratio": x / y,
      "threads": ..., "blas_threads": ..., "steps": ..., ...}
@@ -23,7 +24,7 @@ from bench_common import ROOT, build, match_penumbra_process, paired_ratio, run
 
 SWIFT_BENCH = ROOT / ".build" / "release" / "penumbra-bench"
 PYTHON_BENCH = ROOT / "Benchmarks" / "reference" / "bench_core.py"
-CASES = ["overhead", "mlp", "compute"]
+CASES = ["overhead", "mlp", "compute", "cnn", "duq"]
 
 
 def integers(text):
@@ -71,6 +72,11 @@ def main():
                 for key in ("sizes", "batch", "steps", "threads"):
                     if swift[key] != pytorch[key]:
                         sys.exit(f"run_core: {case}: {key} differs: swift {swift[key]}, pytorch {pytorch[key]}")
+                # ...on the same model: both draw the weights and data from one seed in the same
+                # order, so the first batch's loss before training agrees.
+                if abs(swift["initial_loss"] - pytorch["initial_loss"]) > 1e-5 * abs(pytorch["initial_loss"]):
+                    sys.exit(f"run_core: {case}: initial loss differs: swift {swift['initial_loss']}, "
+                             f"pytorch {pytorch['initial_loss']} (not the same model)")
                 s = statistics.median(r["steps_per_s"] for r in runs["swift"])
                 p = statistics.median(r["steps_per_s"] for r in runs["pytorch"])
                 print(json.dumps({

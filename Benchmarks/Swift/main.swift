@@ -1,19 +1,28 @@
 // penumbra-bench: training-step throughput of Penumbra's Swift layer, for comparison with
 // Benchmarks/reference/bench_core.py (the same cases in PyTorch on the same libtorch).
 //
-//   penumbra-bench --case mlp|overhead|compute [--steps N] [--warmup N] [--threads N] [--seed N]
+//   penumbra-bench --case mlp|overhead|compute|cnn|duq [--steps N] [--warmup N] [--threads N] [--seed N]
 //
-// Prints one JSON line. The model (an MLP with ReLU, PyTorch's default Linear init), the data
-// (eight fixed batches of standard-normal inputs and targets, drawn after the weights from the
-// same seed, cycled), the loss (mean squared error) and the optimiser (Adam, lr 1e-3) match the Python side.
+// Prints one JSON line. The MLP cases: an MLP with ReLU (PyTorch's default Linear init), eight
+// fixed batches of standard-normal inputs and targets (drawn after the weights from the same
+// seed, cycled), mean squared error and Adam (lr 1e-3). The image cases train the Fashion-MNIST
+// benchmark's networks with the library's own training steps on eight fixed batches of
+// standard-normal 28×28 images with random labels: `cnn` the softmax CNN (cross-entropy, SGD
+// 0.05 with momentum 0.9 and weight decay 5e-4), `duq` DUQ (BCE on the kernel values, the
+// gradient penalty's double backward, SGD with weight decay 1e-4, the centroid update). The
+// Python side builds the same models from the official code's layer list.
 import Foundation
 import NN
 import Torch
+import Uncertainty
 
 Torch.prepareProcess()  // may restart the process, so before anything else
 
 /// One benchmark case; the table must stay identical to `CASES` in bench_core.py.
 struct BenchCase {
+  enum Model { case mlp, cnn, duq }
+  var model = Model.mlp
+  /// The MLP's layer widths, or the CNN's channels and feature size.
   let sizes: [Int]
   let batch: Int
   let steps: Int
@@ -27,6 +36,10 @@ let cases: [String: BenchCase] = [
   "overhead": BenchCase(sizes: [8, 8, 8, 8, 8, 8, 8, 1], batch: 4, steps: 5000, warmup: 200),
   // Large matmuls: the time goes into BLAS.
   "compute": BenchCase(sizes: [1024, 1024, 1024, 1024], batch: 512, steps: 20, warmup: 2),
+  // Convolutions at the OoD benchmark's scale (batches of 128 Fashion-MNIST-sized images).
+  "cnn": BenchCase(model: .cnn, sizes: [64, 128, 128, 256], batch: 128, steps: 20, warmup: 3),
+  // The same network under DUQ: a gradient of a gradient through every convolution.
+  "duq": BenchCase(model: .duq, sizes: [64, 128, 128, 256], batch: 128, steps: 8, warmup: 2),
 ]
 
 func fail(_ message: String) -> Never {
@@ -60,15 +73,42 @@ if let threads = intOption("threads") { Torch.threadCount = threads }
 
 // MARK: Model, data, optimiser
 
-Torch.manualSeed(UInt64(seed))
-let model = MLP(spec.sizes)
-// A few fixed batches, cycled, so the model cannot simply memorise one batch.
-let batchCount = 8
-let xs = (0..<batchCount).map { _ in Tensor.randn([spec.batch, spec.sizes.first!]) }
-let ys = (0..<batchCount).map { _ in Tensor.randn([spec.batch, spec.sizes.last!]) }
-let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+/// The initial loss on the first batch and one training step on batch i (returning its loss).
+@MainActor func makeWorkload() -> (initialLoss: Double, step: (Int) -> Tensor) {
+  Torch.manualSeed(UInt64(seed))
+  let batchCount = 8  // a few fixed batches, cycled, so the model cannot simply memorise one
+  switch spec.model {
+  case .mlp:
+    let model = MLP(spec.sizes)
+    let xs = (0..<batchCount).map { _ in Tensor.randn([spec.batch, spec.sizes.first!]) }
+    let ys = (0..<batchCount).map { _ in Tensor.randn([spec.batch, spec.sizes.last!]) }
+    let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+    let initialLoss = mseLoss(withNoGrad { model(xs[0]) }, ys[0]).item()
+    return (initialLoss, { i in trainStep(model, optimizer, xs[i % batchCount], ys[i % batchCount]) })
+  case .cnn, .duq:
+    let features = FashionCNN(channels: Array(spec.sizes.prefix(3)), featureSize: spec.sizes[3])
+    let xs = (0..<batchCount).map { _ in Tensor.randn([spec.batch, 1, 28, 28]) }
+    let labels = (0..<batchCount).map { _ in Tensor.randint(0, 10, [spec.batch]) }
+    if spec.model == .cnn {
+      let model = SoftmaxClassifier(CNNClassifierNetwork(features: features))
+      let optimizer = SGD(model.parameters(), learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4)
+      let initialLoss = withNoGrad { model.loss(xs[0], labels: labels[0]).item() }
+      return (initialLoss, { i in
+        Tensor(model.trainingStep(xs[i % batchCount], labels: labels[i % batchCount], optimizer: optimizer))
+      })
+    }
+    var configuration = FashionMNISTRun(method: .duq).duq!
+    configuration.featureSize = spec.sizes[3]
+    let model = DUQ(features: features, configuration: configuration)
+    let optimizer = SGD(model.parameters(), learningRate: 0.05, momentum: 0.9, weightDecay: 1e-4)
+    let initialLoss = model.loss(xs[0], oneHot: labels[0].oneHot(classes: 10).to(.float32)).bce.item()
+    return (initialLoss, { i in
+      model.trainingStep(xs[i % batchCount], labels: labels[i % batchCount], optimizer: optimizer).total
+    })
+  }
+}
 
-/// One training step, as in PyTorch: forward, loss, zero_grad, backward, step.
+/// One MLP training step, as in PyTorch: forward, loss, zero_grad, backward, step.
 @inline(never)
 func trainStep(_ model: MLP, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor) -> Tensor {
   let loss = mseLoss(model(x), y)
@@ -78,13 +118,13 @@ func trainStep(_ model: MLP, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor) -
   return loss
 }
 
-let initialLoss = mseLoss(withNoGrad { model(xs[0]) }, ys[0]).item()
-for i in 0..<warmup { _ = trainStep(model, optimizer, xs[i % batchCount], ys[i % batchCount]) }
+let (initialLoss, step) = makeWorkload()
+for i in 0..<warmup { _ = step(i) }
 
 let clock = ContinuousClock()
 var lastLoss: Tensor? = nil
 let elapsed = clock.measure {
-  for i in 0..<steps { lastLoss = trainStep(model, optimizer, xs[i % batchCount], ys[i % batchCount]) }
+  for i in 0..<steps { lastLoss = step(i) }
 }
 let finalLoss = lastLoss?.item() ?? initialLoss
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
