@@ -12,12 +12,14 @@
 # parameters), anp-paper the ANP paper's encoders and decoder; runs go to separate folders.
 # OUT overrides the folder, which a run with another STEPS needs, as resuming keeps the
 # learning-rate schedule of the run it resumes: `make experiments-np STEPS=156250
-# OUT=out/experiments-np/npf-sigma-floor-0.01-steps-156250`.
+# OUT=out/experiments-np/npf-sigma-floor-0.01-steps-156250`. Each run scores CURVE_TASKS
+# (default 256) test tasks at every checkpoint (2,000 steps) into curve.csv and curve.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-20000}
 JOBS=${JOBS:-2}
 MINIMUM_STD=${MINIMUM_STD:-0.01}
+CURVE_TASKS=${CURVE_TASKS:-256}
 ARCHITECTURE=${ARCHITECTURE:-npf}
 # The ANP-paper runs keep the folder they had before the architecture choice existed.
 if [ -n "${OUT:-}" ]; then :
@@ -39,7 +41,7 @@ done | xargs -P "$JOBS" -L 1 bash -c '
   if [ -f "$dir/metrics.json" ] && grep -q "\"steps\" : '"$STEPS"'," "$dir/metrics.json"; then exit 0; fi
   '"$BIN"' np train --model "$model" --architecture '"$ARCHITECTURE"' --protocol npf --kernel "$kernel" --steps '"$STEPS"' --batch-size 32 \
     --learning-rate 1e-3 --learning-rate-decay 10 --minimum-std '"$MINIMUM_STD"' \
-    --out "$dir" --resume --checkpoint-every 2000 > "$dir.log" 2>&1 || { echo "failed: $dir (see $dir.log)"; exit 1; }
+    --out "$dir" --resume --checkpoint-every 2000 --curve-tasks '"$CURVE_TASKS"' > "$dir.log" 2>&1 || { echo "failed: $dir (see $dir.log)"; exit 1; }
   tail -n 2 "$dir.log" | head -n 1'
 # Every finished run in the folder, in the NPF table's order.
 $BIN np report $(for r in "${runs[@]}"; do set -- $r; if [ -f "$OUT/$1-$2/metrics.json" ]; then echo "$OUT/$1-$2"; fi; done) | tee "$OUT/table.md"

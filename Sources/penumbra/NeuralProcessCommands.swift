@@ -105,6 +105,8 @@ extension NeuralProcessCommand {
     @Option(help: "Floor of the predictive σ (default: the architecture's, 0.1 for anp-paper, 0.01 for npf).") var minimumStd: Double?
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 1000
     @Option(help: "Test tasks scored after training.") var evaluationTasks = 1000
+    @Option(help: "Curves: score this many test tasks at every checkpoint into curve.csv and curve.png (0: off).")
+    var curveTasks = 0
     @Option(help: "z samples for scoring latent models (default: 32 for np, 8 for anp).") var samples: Int?
     @Option(help: "Train on image completion instead of curves: mnist or fashion-mnist.") var data: ImageSource?
     @Option(help: "Stacked multihead self-attention layers over the context in both paths (images: 2).") var selfAttentionLayers = 0
@@ -112,6 +114,10 @@ extension NeuralProcessCommand {
     func validate() throws {
       guard steps > 0, batchSize > 0, learningRate > 0, hidden > 0, checkpointEvery > 0, evaluationTasks > 0 else {
         throw ValidationError("--steps, --batch-size, --learning-rate, --hidden, --checkpoint-every and --evaluation-tasks must be positive")
+      }
+      guard curveTasks >= 0 else { throw ValidationError("--curve-tasks must be 0 (off) or positive") }
+      if curveTasks > 0, data != nil {
+        throw ValidationError("--curve-tasks scores curve tasks; image runs (--data) report after training only")
       }
       if let minimumStd, !(minimumStd > 0 && minimumStd < 1) {
         throw ValidationError("--minimum-std must lie in (0, 1); got \(minimumStd)")
@@ -150,7 +156,14 @@ extension NeuralProcessCommand {
         steps: steps, seed: seed, checkpoint: folder.appendingPathComponent("model.safetensors"),
         checkpointEvery: checkpointEvery, config: run.json, label: name,
         schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
-      let summary = try loop.run(model: network, optimizer: optimizer, resume: resume) { _ in
+      let curve = curveTasks > 0 ? try LearningCurveRecorder(
+        folder: folder, resume: resume, batches: evaluationBatches(sampler, tasks: curveTasks, seed: 2_024),
+        title: "\(name.uppercased()) on \(kernel.rawValue) curves (\(curveProtocol.rawValue)): \(curveTasks) test tasks",
+        published: curveProtocol == .npf ? publishedNPF[kernel.rawValue]?[model.rawValue] : nil) : nil
+      let summary = try loop.run(
+        model: network, optimizer: optimizer, resume: resume,
+        afterCheckpoint: { step, seconds in try curve?.record(network, step: step, trainSeconds: seconds, samples: samples) }
+      ) { _ in
         let batch = sampler.sample(batchSize: batchSize)
         let (context, target) = batch.float32()
         return network.loss(context: context, target: target, contextIndices: batch.contextIndices).loss
@@ -167,7 +180,37 @@ extension NeuralProcessCommand {
       print(String(format: "%@  target ll %.3f (GP %.3f)  context ll %.3f (GP %.3f)  %d tasks  %.0f s",
                    name, scores.targetLL, scores.gpTargetLL ?? .nan, scores.contextLL, scores.gpContextLL ?? .nan,
                    scores.tasks, summary.totalSeconds))
-      print("wrote \(folder.path)/{model.safetensors, metrics.json, predictions.png}")
+      print("wrote \(folder.path)/{model.safetensors, metrics.json, predictions.png\(curve == nil ? "" : ", curve.csv, curve.png")}")
+    }
+  }
+
+  /// Scores the model on fixed test tasks at each checkpoint into `curve.csv` and `curve.png`,
+  /// with the GP oracle's score and NPF's published one (when known) as reference lines.
+  final class LearningCurveRecorder {
+    let csv: URL
+    let png: URL
+    let batches: [CurveBatch]
+    let title: String
+    let published: Double?
+    var curve: LearningCurve
+
+    init(folder: URL, resume: Bool, batches: [CurveBatch], title: String, published: Double?) throws {
+      csv = folder.appendingPathComponent("curve.csv")
+      png = folder.appendingPathComponent("curve.png")
+      // A fresh run starts a fresh curve; a resumed one keeps the points up to its checkpoint.
+      curve = resume ? try LearningCurve.read(from: csv) : LearningCurve()
+      self.batches = batches
+      self.title = title
+      self.published = published
+    }
+
+    func record(_ network: NeuralProcess, step: Int, trainSeconds: Double, samples: Int?) throws {
+      let scores = network.evaluate(batches: batches, samples: samples)
+      curve.record(.init(step: step, targetLL: scores.targetLL, contextLL: scores.contextLL, trainSeconds: trainSeconds))
+      try curve.write(to: csv)
+      let references = [("GP oracle (target)", scores.gpTargetLL), ("NPF published (target)", published)]
+        .compactMap { label, value in value.map { (label: label, value: $0) } }
+      try curve.figure(title: title, references: references).write(to: png)
     }
   }
 

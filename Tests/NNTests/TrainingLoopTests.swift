@@ -51,6 +51,42 @@ struct TrainingLoopTests {
     #expect(again.seconds == 0 && again.totalSeconds == saved)
   }
 
+  /// The hook runs after each scheduled checkpoint, once the checkpoint is on disk, and the
+  /// model trains on in training mode afterwards; an evaluation inside it (which draws random
+  /// numbers and switches to evaluation mode) leaves the run's result unchanged.
+  @Test func afterCheckpointRunsAtEachCheckpointWithoutChangingTheRun() throws {
+    let dir = folder()
+    Torch.manualSeed(3)
+    let plain = MLP([2, 16, 1])
+    let start = plain.stateDict().map { ($0.name, $0.tensor.clone()) }
+    let loop = TrainingLoop(steps: 7, seed: 1, checkpoint: dir.appendingPathComponent("a.safetensors"), checkpointEvery: 3, config: "c")
+    _ = try loop.run(model: plain, optimizer: Adam(plain.parameters(), learningRate: 1e-2), resume: false, loss: loss(plain))
+
+    let hooked = MLP([2, 16, 1])
+    try hooked.loadStateDict(Dictionary(uniqueKeysWithValues: start))
+    let url = dir.appendingPathComponent("b.safetensors")
+    var calls: [Int] = []
+    var trainingMode: [Bool] = []
+    let hookedLoop = TrainingLoop(steps: 7, seed: 1, checkpoint: url, checkpointEvery: 3, config: "c")
+    _ = try hookedLoop.run(
+      model: hooked, optimizer: Adam(hooked.parameters(), learningRate: 1e-2), resume: false,
+      afterCheckpoint: { step, seconds in
+        calls.append(step)
+        let saved = try Checkpoint.info(at: url)
+        #expect(saved.step == step && seconds >= 0)
+        hooked.eval()
+        _ = Tensor.randn([100])
+      }
+    ) { step in
+      trainingMode.append(hooked.isTraining)
+      return loss(hooked)(step)
+    }
+    #expect(calls == [3, 6, 7])
+    #expect(trainingMode == Array(repeating: true, count: 7))
+    #expect(hooked.isTraining == false)  // the loop ends in evaluation mode, as without a hook
+    #expect(parameters(hooked) == parameters(plain))
+  }
+
   @Test func divergenceKeepsTheLastGoodCheckpoint() throws {
     let url = folder().appendingPathComponent("model.safetensors")
     let model = MLP([2, 8, 1])

@@ -61,8 +61,14 @@ public struct TrainingLoop {
   }
 
   /// Trains `model` with `optimizer`; `loss(step)` builds the loss of one step (1-based).
-  /// With `resume`, continues from the checkpoint when there is one.
-  public func run(model: Module, optimizer: Optimizer, resume: Bool, loss: (Int) throws -> Tensor) throws -> TrainingSummary {
+  /// With `resume`, continues from the checkpoint when there is one. `afterCheckpoint(step,
+  /// trainSeconds)` runs after each scheduled checkpoint (not after one forced by Ctrl-C), e.g.
+  /// to score held-out data; the model is back in training mode afterwards.
+  public func run(
+    model: Module, optimizer: Optimizer, resume: Bool,
+    afterCheckpoint: (_ step: Int, _ trainSeconds: Double) throws -> Void = { _, _ in },
+    loss: (Int) throws -> Tensor
+  ) throws -> TrainingSummary {
     var start = 0
     var earlierSeconds = 0.0
     if resume, FileManager.default.fileExists(atPath: checkpoint.path) {
@@ -100,11 +106,14 @@ public struct TrainingLoop {
         guard Self.allFinite(model) else {
           throw TrainingError.diverged(step: step, loss: .nan, checkpoint: checkpoint, lastGoodStep: lastGood)
         }
+        let trainSeconds = earlierSeconds + progress.elapsedSeconds
         try Checkpoint.save(
           model: model, optimizer: optimizer, step: step, seed: seed, config: config,
-          extraMetadata: [CheckpointInfo.trainSecondsKey: String(earlierSeconds + progress.elapsedSeconds)], to: checkpoint)
+          extraMetadata: [CheckpointInfo.trainSecondsKey: String(trainSeconds)], to: checkpoint)
         lastGood = step
         if InterruptFlag.isSet, step < steps { throw TrainingError.interrupted(step: step, checkpoint: checkpoint) }
+        try afterCheckpoint(step, trainSeconds)
+        model.train()
       }
     }
     return TrainingSummary(
