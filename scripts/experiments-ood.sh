@@ -9,7 +9,9 @@
 # scripts, 30 for the others as in train_duq_fm.py), MILESTONES (epochs after which the learning
 # rate drops; default: each method's reference, 10,20, for resnet 11,21,31 and for sdenet
 # 11,21,31 / 16,31; a given list drops both SDE-Net optimisers), GRAM_TRAIN_IMAGES (training images of the Gram bounds; default: the command's),
-# TRAIN_SUBSET and TEST_SUBSET (default: all images), SEED, OUT. A smoke run:
+# TRAIN_SUBSET and TEST_SUBSET (default: all images), CURVE_IMAGES (test images and MNIST digits
+# scored after every epoch into each run's curve.csv and curve.png; default 2000, 0: off), SEED,
+# OUT. A smoke run:
 # `make experiments-ood EPOCHS=1 TRAIN_SUBSET=2000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +21,11 @@ GRAM_TRAIN_IMAGES=${GRAM_TRAIN_IMAGES:-}
 TRAIN_SUBSET=${TRAIN_SUBSET:-}
 TEST_SUBSET=${TEST_SUBSET:-}
 SEED=${SEED:-0}
+CURVE_IMAGES=${CURVE_IMAGES:-2000}
 OUT=${OUT:-out/experiments-ood}
 BIN=${BIN:-.build/release/penumbra}
 mkdir -p "$OUT"
-train_args=(--seed "$SEED" --resume)
+train_args=(--seed "$SEED" --resume --curve-images "$CURVE_IMAGES")
 eval_args=(--json)
 gram_args=()
 suffix=""

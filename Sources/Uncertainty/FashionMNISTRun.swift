@@ -204,6 +204,16 @@ public struct FashionMNISTRun: Codable, Equatable, Sendable {
     if let sdeNet, let model = model as? SDENet { model.sigma = sdeNet.detectionSigma }
   }
 
+  /// Runs `body` with `model` prepared for scoring, then puts back SDE-Net's training σ (the
+  /// next training step switches back to training mode itself).
+  public func whileScoring<Result>(_ model: any ImageBenchmarkClassifier, _ body: () throws -> Result) rethrows -> Result {
+    let sdeNet = model as? SDENet
+    let trainingSigma = sdeNet?.sigma
+    defer { if let sdeNet, let trainingSigma { sdeNet.sigma = trainingSigma } }
+    prepareForScoring(model)
+    return try body()
+  }
+
   func makeFeatures() -> FashionCNN { FashionCNN(channels: channels, featureSize: featureSize) }
   func makeNetwork() -> CNNClassifierNetwork { CNNClassifierNetwork(features: makeFeatures(), classes: Self.classes) }
 
@@ -244,16 +254,18 @@ public struct FashionMNISTRun: Codable, Equatable, Sendable {
   }
 
   /// Trains `model` (from `makeModel()`) on `data` for `epochs` epochs in all, checkpointing
-  /// after each to `checkpoint`; with `resume`, continues from it when it exists.
+  /// after each to `checkpoint` and then calling `afterEpoch(epochs, trainSeconds)`; with
+  /// `resume`, continues from it when it exists.
   public func train(
-    _ model: any ImageBenchmarkClassifier, on data: ImageDataset, epochs: Int, checkpoint: URL, resume: Bool
+    _ model: any ImageBenchmarkClassifier, on data: ImageDataset, epochs: Int, checkpoint: URL, resume: Bool,
+    afterEpoch: (_ epochs: Int, _ trainSeconds: Double) throws -> Void = { _, _ in }
   ) throws -> EpochSummary {
     let optimizers = makeOptimizers(for: model)
     let loop = MiniBatchEpochs(batchSize: batchSize, epochs: epochs, label: method.rawValue)
     let checkpointing = EpochCheckpointing(url: checkpoint, config: json, seed: seed &+ 1_000, schedule: schedule)
     return try loop.run(
       points: Self.normalize(data.images), labels: data.labels, model: model, optimizers: optimizers,
-      checkpointing: checkpointing, resume: resume, streams: model.batchStreams
+      checkpointing: checkpointing, resume: resume, streams: model.batchStreams, afterEpoch: afterEpoch
     ) { model.trainingStep(batches: $0, optimizers: optimizers.map(\.optimizer)) }
   }
 }

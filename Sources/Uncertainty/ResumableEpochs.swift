@@ -72,14 +72,17 @@ extension MiniBatchEpochs {
   /// that stops being finite throws `TrainingError.diverged`, keeping the last good checkpoint.
   /// Ctrl-C or SIGTERM saves after the current batch, with where the epoch stopped, and throws
   /// `TrainingError.interrupted`; resuming then draws what the uninterrupted run would have.
+  /// `afterEpoch(epochs, trainSeconds)` runs after each epoch's checkpoint (e.g. to score
+  /// held-out data; the next epoch reseeds the generator, so it may draw random numbers).
   public func run(
     points: Tensor, labels: Tensor, model: Module, optimizer: Optimizer, checkpointing: EpochCheckpointing,
-    resume: Bool, streams: Int = 1, step: ([(x: Tensor, labels: Tensor)]) -> Double
+    resume: Bool, streams: Int = 1, afterEpoch: (_ epochs: Int, _ trainSeconds: Double) throws -> Void = { _, _ in },
+    step: ([(x: Tensor, labels: Tensor)]) -> Double
   ) throws -> EpochSummary {
     try run(
       points: points, labels: labels, model: model,
       optimizers: [ScheduledOptimizer(optimizer, schedule: checkpointing.schedule)], checkpointing: checkpointing,
-      resume: resume, streams: streams, step: step)
+      resume: resume, streams: streams, afterEpoch: afterEpoch, step: step)
   }
 
   /// The same loop for methods that step several optimisers (SDE-Net's drift and diffusion):
@@ -88,6 +91,7 @@ extension MiniBatchEpochs {
   public func run(
     points: Tensor, labels: Tensor, model: Module, optimizers: [ScheduledOptimizer],
     checkpointing: EpochCheckpointing, resume: Bool, streams: Int = 1,
+    afterEpoch: (_ epochs: Int, _ trainSeconds: Double) throws -> Void = { _, _ in },
     step: ([(x: Tensor, labels: Tensor)]) -> Double
   ) throws -> EpochSummary {
     let batches = points.size(0) / batchSize
@@ -105,18 +109,22 @@ extension MiniBatchEpochs {
     defer { InterruptFlag.uninstall(interrupts) }
     defer { model.eval() }
 
-    func save(epochs: Int, inProgress: EpochInProgress? = nil) throws {
+    /// Saves the checkpoint; returns the training seconds it records.
+    @discardableResult
+    func save(epochs: Int, inProgress: EpochInProgress? = nil) throws -> Double {
       guard allFinite(model) else {
         // The epoch that diverged, 1-based: the one just finished, or the one interrupted.
         let epoch = inProgress == nil ? epochs : epochs + 1
         throw TrainingError.diverged(step: epoch, loss: .nan, checkpoint: checkpointing.url, lastGoodStep: lastGood)
       }
-      var metadata = [CheckpointInfo.trainSecondsKey: String(earlierSeconds + progress.elapsedSeconds)]
+      let seconds = earlierSeconds + progress.elapsedSeconds
+      var metadata = [CheckpointInfo.trainSecondsKey: String(seconds)]
       if let inProgress { metadata[EpochCheckpointing.batchesDoneKey] = String(inProgress.batchesDone) }
       try Checkpoint.save(
         model: model, optimizers: optimizers.map { ($0.name, $0.optimizer) }, step: epochs, seed: checkpointing.seed,
         config: checkpointing.config, extraMetadata: metadata, runState: inProgress?.runState ?? [],
         to: checkpointing.url)
+      return seconds
     }
 
     for epoch in start..<Swift.max(start, epochs) {
@@ -156,11 +164,12 @@ extension MiniBatchEpochs {
           throw TrainingError.interrupted(step: globalStep, checkpoint: checkpointing.url)
         }
       }
-      try save(epochs: epoch + 1)
+      let seconds = try save(epochs: epoch + 1)
       lastGood = epoch + 1
       if InterruptFlag.isSet, epoch + 1 < epochs {
         throw TrainingError.interrupted(step: (epoch + 1) * batches, checkpoint: checkpointing.url)
       }
+      try afterEpoch(epoch + 1, seconds)
     }
     let seconds = start < epochs ? progress.elapsedSeconds : 0
     return EpochSummary(

@@ -49,6 +49,8 @@ extension OODCommand {
     @Option(help: "MC dropout's dropout rate before the last layer.") var dropout = 0.5
     @Option(help: "DUQ's RBF length scale σ.") var lengthScale = 0.1
     @Option(help: "DUQ's gradient-penalty weight λ.") var gradientPenalty = 0.05
+    @Option(help: "After every epoch, score test accuracy and MNIST AUROC on the first N test images and MNIST digits into curve.csv and curve.png (0: off).")
+    var curveImages = 0
 
     func validate() throws {
       guard epochCount > 0, batchSize > 0, members > 0, lengthScale > 0 else {
@@ -61,6 +63,7 @@ extension OODCommand {
         throw ValidationError("--train-subset (\(trainSubset)) must hold at least one batch of \(batchSize)")
       }
       if let testSubset, testSubset <= 0 { throw ValidationError("--test-subset must be positive") }
+      guard curveImages >= 0 else { throw ValidationError("--curve-images must be 0 (off) or positive") }
       guard milestones == nil || milestoneEpochs != nil else {
         throw ValidationError("--milestones must be comma-separated positive epochs in increasing order, e.g. 10,20 (got '\(milestones ?? "")')")
       }
@@ -100,9 +103,10 @@ extension OODCommand {
       let train = try run.trainingSet()
       let test = try testSet(subset: testSubset)
       let model = run.makeModel()
+      let curve = curveImages > 0 ? try EpochCurveRecorder(folder: folder, resume: resume, run: run, test: test, images: curveImages) : nil
       let summary = try run.train(
         model, on: train, epochs: epochCount, checkpoint: folder.appendingPathComponent(OODCommand.checkpointName),
-        resume: resume)
+        resume: resume, afterEpoch: { epochs, seconds in try curve?.record(model, epochs: epochs, trainSeconds: seconds) })
       run.prepareForScoring(model)
       let accuracy = Metrics.accuracy(
         probabilities: ImageScores(model: model, images: test.images, measure: .maxProbability).probabilities,
@@ -115,7 +119,45 @@ extension OODCommand {
       try writeJSON(metrics, to: folder.appendingPathComponent("metrics.json"))
       print(String(format: "%@: test accuracy %.4f  %d epochs  %.0f s  %d parameters", method.rawValue, accuracy,
                    summary.epochs, summary.totalSeconds, model.parameterCount))
-      print("wrote \(folder.path)/{\(OODCommand.checkpointName), metrics.json}")
+      print("wrote \(folder.path)/{\(OODCommand.checkpointName), metrics.json\(curve == nil ? "" : ", curve.csv, curve.png")}")
+    }
+  }
+
+  /// Scores the model after every epoch, on fixed test images and MNIST digits, into
+  /// `curve.csv` and `curve.png`: test accuracy and MNIST AUROC (certainty as `ood eval`'s
+  /// default, max probability or DUQ's max K_c).
+  final class EpochCurveRecorder {
+    static let columns = ["test_accuracy", "auroc_mnist"]
+    let csv: URL
+    let png: URL
+    let run: FashionMNISTRun
+    let test: ImageDataset
+    let mnist: Tensor
+    var curve: LearningCurve
+
+    init(folder: URL, resume: Bool, run: FashionMNISTRun, test: ImageDataset, images: Int) throws {
+      csv = folder.appendingPathComponent("curve.csv")
+      png = folder.appendingPathComponent("curve.png")
+      curve = resume ? try LearningCurve.read(from: csv, columns: Self.columns) : LearningCurve(columns: Self.columns)
+      self.run = run
+      self.test = images < test.count ? test.subset(Array(0..<images)) : test
+      let digits = try ImageOODSet.mnist.images(test: test)
+      mnist = digits[0..<Swift.min(images, digits.size(0))]
+    }
+
+    func record(_ model: any ImageBenchmarkClassifier, epochs: Int, trainSeconds: Double) throws {
+      let (inside, outside) = run.whileScoring(model) {
+        (ImageScores(model: model, images: test.images, measure: .maxProbability),
+         ImageScores(model: model, images: mnist, measure: .maxProbability))
+      }
+      let accuracy = Metrics.accuracy(probabilities: inside.probabilities, labels: test.labels.toArray(Int.self))
+      let score = auroc(inDistributionConfidence: inside.certainty, outOfDistributionConfidence: outside.certainty)
+      curve.record(.init(step: epochs, values: [accuracy, score], trainSeconds: trainSeconds))
+      try curve.write(to: csv)
+      let figure = curve.figure(
+        title: "\(run.method.title) on Fashion-MNIST: \(test.count) test images, \(mnist.size(0)) MNIST digits",
+        xLabel: "epochs", yLabel: "score", labels: ["test accuracy", "AUROC against MNIST"])
+      try figure.write(to: png)
     }
   }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import GaussianProcesses
+import Metrics
 import NN
 import NeuralProcesses
 import Plots
@@ -193,12 +194,13 @@ extension NeuralProcessCommand {
     let title: String
     let published: Double?
     var curve: LearningCurve
+    static let columns = ["target_ll", "context_ll"]
 
     init(folder: URL, resume: Bool, batches: [CurveBatch], title: String, published: Double?) throws {
       csv = folder.appendingPathComponent("curve.csv")
       png = folder.appendingPathComponent("curve.png")
       // A fresh run starts a fresh curve; a resumed one keeps the points up to its checkpoint.
-      curve = resume ? try LearningCurve.read(from: csv) : LearningCurve()
+      curve = resume ? try LearningCurve.read(from: csv, columns: Self.columns) : LearningCurve(columns: Self.columns)
       self.batches = batches
       self.title = title
       self.published = published
@@ -206,11 +208,14 @@ extension NeuralProcessCommand {
 
     func record(_ network: NeuralProcess, step: Int, trainSeconds: Double, samples: Int?) throws {
       let scores = network.evaluate(batches: batches, samples: samples)
-      curve.record(.init(step: step, targetLL: scores.targetLL, contextLL: scores.contextLL, trainSeconds: trainSeconds))
+      curve.record(.init(step: step, values: [scores.targetLL, scores.contextLL], trainSeconds: trainSeconds))
       try curve.write(to: csv)
       let references = [("GP oracle (target)", scores.gpTargetLL), ("NPF published (target)", published)]
         .compactMap { label, value in value.map { (label: label, value: $0) } }
-      try curve.figure(title: title, references: references).write(to: png)
+      let figure = curve.figure(
+        title: title, xLabel: "training steps", yLabel: "log-likelihood per point (held-out tasks)",
+        labels: ["target", "context"], references: references)
+      try figure.write(to: png)
     }
   }
 

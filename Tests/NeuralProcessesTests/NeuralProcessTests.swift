@@ -228,25 +228,3 @@ struct NeuralProcessTests {
   #expect(abs(fromFile.gpTargetLL! - inMemory.gpTargetLL!) < 1e-6)
 }
 
-/// The learning curve's CSV round-trips, a resumed run's points replace the ones it retraces,
-/// and a damaged file is refused with its line.
-struct LearningCurveTests {
-  @Test func roundTripsAndReplacesRetracedPoints() throws {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("curve-\(UUID().uuidString).csv")
-    defer { try? FileManager.default.removeItem(at: url) }
-    #expect(try LearningCurve.read(from: url).points.isEmpty)
-    var curve = LearningCurve()
-    for step in [100, 200, 300] {
-      curve.record(.init(step: step, targetLL: -1 + Double(step) / 1000, contextLL: -0.5, trainSeconds: Double(step) / 10))
-    }
-    try curve.write(to: url)
-    var resumed = try LearningCurve.read(from: url)
-    #expect(resumed == curve)
-    // Resumed from the checkpoint at step 100 (the run had been killed after step 300).
-    resumed.record(.init(step: 200, targetLL: 0.5, contextLL: 0.25, trainSeconds: 21))
-    #expect(resumed.points.map(\.step) == [100, 200] && resumed.points[1].targetLL == 0.5)
-
-    try "step,target_ll,context_ll,train_seconds\n100,-1,-0.5,10\n200,x,-0.5,20\n".write(to: url, atomically: true, encoding: .utf8)
-    #expect { try LearningCurve.read(from: url) } throws: { "\($0)".contains("line 3") }
-  }
-}

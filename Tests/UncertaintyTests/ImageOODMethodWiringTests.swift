@@ -51,6 +51,36 @@ import Uncertainty
     #expect(ImageGramDetection(model: model) == nil)
   }
 
+  /// Scoring after each epoch (as `ood train --curve-images` does) leaves training unchanged:
+  /// MC dropout's scoring draws dropout masks, and the next epoch reseeds the generator. SDE-Net
+  /// scores at the detection σ and trains on at its training σ.
+  @Test func scoringAfterEachEpochLeavesTheRunUnchanged() throws {
+    var run = FashionMNISTBenchmarkTests.smallRun(.mcdropout)
+    run.channels = [8, 8, 8]
+    let folder = try FashionMNISTBenchmarkTests.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = FashionMNISTBenchmarkTests.data.train.subset(Array(0..<128))
+    let plain = run.makeModel()
+    _ = try run.train(plain, on: data, epochs: 2, checkpoint: folder.appendingPathComponent("a.safetensors"), resume: false)
+    let scored = run.makeModel()
+    var epochsSeen: [Int] = []
+    _ = try run.train(
+      scored, on: data, epochs: 2, checkpoint: folder.appendingPathComponent("b.safetensors"), resume: false,
+      afterEpoch: { epochs, _ in
+        epochsSeen.append(epochs)
+        _ = run.whileScoring(scored) { ImageScores(model: scored, images: data.images, measure: .maxProbability) }
+      })
+    #expect(epochsSeen == [1, 2])
+    for ((name, a), (_, b)) in zip(plain.stateDict(), scored.stateDict()) {
+      #expect((a.to(.float64) - b.to(.float64)).abs().max().item() == 0, "\(name)")
+    }
+
+    let sdeRun = FashionMNISTRun(method: .sdenet)
+    let sdeNet = try #require(sdeRun.makeModel() as? SDENet)
+    sdeRun.whileScoring(sdeNet) { #expect(sdeNet.sigma == SDENet.detectionSigma && !sdeNet.isTraining) }
+    #expect(sdeNet.sigma == sdeRun.sdeNet?.trainingSigma)
+  }
+
   /// Given milestones drop both SDE-Net optimisers at the same epochs.
   @Test func givenMilestonesScheduleBothSDENetOptimizers() {
     var run = FashionMNISTBenchmarkTests.smallRun(.sdenet)

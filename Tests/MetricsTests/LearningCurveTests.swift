@@ -1,0 +1,29 @@
+import Foundation
+import Metrics
+import Testing
+
+/// The learning curve's CSV round-trips, a resumed run's points replace the ones it retraces,
+/// and a damaged file is refused with its line.
+struct LearningCurveTests {
+  @Test func roundTripsAndReplacesRetracedPoints() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("curve-\(UUID().uuidString).csv")
+    defer { try? FileManager.default.removeItem(at: url) }
+    let columns = ["target_ll", "context_ll"]
+    #expect(try LearningCurve.read(from: url, columns: columns).points.isEmpty)
+    var curve = LearningCurve(columns: columns)
+    for step in [100, 200, 300] {
+      curve.record(.init(step: step, values: [-1 + Double(step) / 1000, -0.5], trainSeconds: Double(step) / 10))
+    }
+    try curve.write(to: url)
+    #expect(try String(contentsOf: url, encoding: .utf8).hasPrefix("step,target_ll,context_ll,train_seconds\n100,-0.9,-0.5,10.0\n"))
+    var resumed = try LearningCurve.read(from: url, columns: columns)
+    #expect(resumed == curve)
+    // Resumed from the checkpoint at step 100 (the run had been killed after step 300).
+    resumed.record(.init(step: 200, values: [0.5, 0.25], trainSeconds: 21))
+    #expect(resumed.points.map(\.step) == [100, 200] && resumed.points[1].values == [0.5, 0.25])
+
+    #expect { try LearningCurve.read(from: url, columns: ["accuracy"]) } throws: { "\($0)".contains("first line") }
+    try "step,target_ll,context_ll,train_seconds\n100,-1,-0.5,10\n200,x,-0.5,20\n".write(to: url, atomically: true, encoding: .utf8)
+    #expect { try LearningCurve.read(from: url, columns: columns) } throws: { "\($0)".contains("line 3") }
+  }
+}
