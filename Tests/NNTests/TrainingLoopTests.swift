@@ -22,16 +22,21 @@ struct TrainingLoopTests {
 
   func parameters(_ model: Module) -> [Float] { model.parameters().flatMap { $0.toArray(Float.self) } }
 
+  /// Two MLPs with the same initial weights, drawn from `seed`.
+  func twins(seed: UInt64) throws -> (MLP, MLP) {
+    Torch.manualSeed(seed)
+    let first = MLP([2, 16, 1])
+    let second = MLP([2, 16, 1])
+    try second.loadStateDict(Dictionary(uniqueKeysWithValues: first.stateDict().map { ($0.name, $0.tensor.clone()) }))
+    return (first, second)
+  }
+
   @Test func resumedRunEqualsUninterruptedRun() throws {
     let dir = folder()
-    Torch.manualSeed(7)
-    let reference = MLP([2, 16, 1])
-    let start = reference.stateDict().map { ($0.name, $0.tensor.clone()) }
+    let (reference, model) = try twins(seed: 7)
     let whole = TrainingLoop(steps: 10, seed: 1, checkpoint: dir.appendingPathComponent("a.safetensors"), checkpointEvery: 5, config: "c")
     _ = try whole.run(model: reference, optimizer: Adam(reference.parameters(), learningRate: 1e-2), resume: false, loss: loss(reference))
 
-    let model = MLP([2, 16, 1])
-    try model.loadStateDict(Dictionary(uniqueKeysWithValues: start))
     let url = dir.appendingPathComponent("b.safetensors")
     var first = TrainingLoop(steps: 5, seed: 1, checkpoint: url, checkpointEvery: 5, config: "c")
     let firstHalf = try first.run(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-2), resume: false, loss: loss(model))
@@ -56,14 +61,10 @@ struct TrainingLoopTests {
   /// numbers and switches to evaluation mode) leaves the run's result unchanged.
   @Test func afterCheckpointRunsAtEachCheckpointWithoutChangingTheRun() throws {
     let dir = folder()
-    Torch.manualSeed(3)
-    let plain = MLP([2, 16, 1])
-    let start = plain.stateDict().map { ($0.name, $0.tensor.clone()) }
+    let (plain, hooked) = try twins(seed: 3)
     let loop = TrainingLoop(steps: 7, seed: 1, checkpoint: dir.appendingPathComponent("a.safetensors"), checkpointEvery: 3, config: "c")
     _ = try loop.run(model: plain, optimizer: Adam(plain.parameters(), learningRate: 1e-2), resume: false, loss: loss(plain))
 
-    let hooked = MLP([2, 16, 1])
-    try hooked.loadStateDict(Dictionary(uniqueKeysWithValues: start))
     let url = dir.appendingPathComponent("b.safetensors")
     var calls: [Int] = []
     var trainingMode: [Bool] = []
