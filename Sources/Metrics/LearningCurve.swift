@@ -86,6 +86,27 @@ public struct LearningCurve: Equatable {
   }
 }
 
+/// A run folder's learning curve: `curve.csv`, continued by a resumed run, and `curve.png`.
+public struct LearningCurveFiles {
+  public let csv: URL
+  public let png: URL
+  public private(set) var curve: LearningCurve
+
+  /// Reads the folder's curve when resuming; a fresh run starts a new one.
+  public init(folder: URL, columns: [String], resume: Bool) throws {
+    csv = folder.appendingPathComponent("curve.csv")
+    png = folder.appendingPathComponent("curve.png")
+    curve = resume ? try LearningCurve.read(from: csv, columns: columns) : LearningCurve(columns: columns)
+  }
+
+  /// Records `point` and rewrites both files, drawing the curve with `figure`.
+  public mutating func record(_ point: LearningCurve.Point, figure: (LearningCurve) -> Figure) throws {
+    curve.record(point)
+    try curve.write(to: csv)
+    try figure(curve).write(to: png)
+  }
+}
+
 /// A learning-curve file that cannot be read.
 public struct LearningCurveError: Error, CustomStringConvertible {
   public let description: String

@@ -127,18 +127,13 @@ extension OODCommand {
   /// `curve.csv` and `curve.png`: test accuracy and MNIST AUROC (certainty as `ood eval`'s
   /// default, max probability or DUQ's max K_c).
   final class EpochCurveRecorder {
-    static let columns = ["test_accuracy", "auroc_mnist"]
-    let csv: URL
-    let png: URL
+    var files: LearningCurveFiles
     let run: FashionMNISTRun
     let test: ImageDataset
     let mnist: Tensor
-    var curve: LearningCurve
 
     init(folder: URL, resume: Bool, run: FashionMNISTRun, test: ImageDataset, images: Int) throws {
-      csv = folder.appendingPathComponent("curve.csv")
-      png = folder.appendingPathComponent("curve.png")
-      curve = resume ? try LearningCurve.read(from: csv, columns: Self.columns) : LearningCurve(columns: Self.columns)
+      files = try LearningCurveFiles(folder: folder, columns: ["test_accuracy", "auroc_mnist"], resume: resume)
       self.run = run
       self.test = images < test.count ? test.subset(Array(0..<images)) : test
       let digits = try ImageOODSet.mnist.images(test: test)
@@ -152,12 +147,10 @@ extension OODCommand {
       }
       let accuracy = Metrics.accuracy(probabilities: inside.probabilities, labels: test.labels.toArray(Int.self))
       let score = auroc(inDistributionConfidence: inside.certainty, outOfDistributionConfidence: outside.certainty)
-      curve.record(.init(step: epochs, values: [accuracy, score], trainSeconds: trainSeconds))
-      try curve.write(to: csv)
-      let figure = curve.figure(
-        title: "\(run.method.title) on Fashion-MNIST: \(test.count) test images, \(mnist.size(0)) MNIST digits",
-        xLabel: "epochs", yLabel: "score", labels: ["test accuracy", "AUROC against MNIST"])
-      try figure.write(to: png)
+      let title = "\(run.method.title) on Fashion-MNIST: \(test.count) test images, \(mnist.size(0)) MNIST digits"
+      try files.record(.init(step: epochs, values: [accuracy, score], trainSeconds: trainSeconds)) {
+        $0.figure(title: title, xLabel: "epochs", yLabel: "score", labels: ["test accuracy", "AUROC against MNIST"])
+      }
     }
   }
 

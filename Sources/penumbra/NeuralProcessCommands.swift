@@ -188,19 +188,13 @@ extension NeuralProcessCommand {
   /// Scores the model on fixed test tasks at each checkpoint into `curve.csv` and `curve.png`,
   /// with the GP oracle's score and NPF's published one (when known) as reference lines.
   final class LearningCurveRecorder {
-    let csv: URL
-    let png: URL
+    var files: LearningCurveFiles
     let batches: [CurveBatch]
     let title: String
     let published: Double?
-    var curve: LearningCurve
-    static let columns = ["target_ll", "context_ll"]
 
     init(folder: URL, resume: Bool, batches: [CurveBatch], title: String, published: Double?) throws {
-      csv = folder.appendingPathComponent("curve.csv")
-      png = folder.appendingPathComponent("curve.png")
-      // A fresh run starts a fresh curve; a resumed one keeps the points up to its checkpoint.
-      curve = resume ? try LearningCurve.read(from: csv, columns: Self.columns) : LearningCurve(columns: Self.columns)
+      files = try LearningCurveFiles(folder: folder, columns: ["target_ll", "context_ll"], resume: resume)
       self.batches = batches
       self.title = title
       self.published = published
@@ -208,14 +202,13 @@ extension NeuralProcessCommand {
 
     func record(_ network: NeuralProcess, step: Int, trainSeconds: Double, samples: Int?) throws {
       let scores = network.evaluate(batches: batches, samples: samples)
-      curve.record(.init(step: step, values: [scores.targetLL, scores.contextLL], trainSeconds: trainSeconds))
-      try curve.write(to: csv)
       let references = [("GP oracle (target)", scores.gpTargetLL), ("NPF published (target)", published)]
         .compactMap { label, value in value.map { (label: label, value: $0) } }
-      let figure = curve.figure(
-        title: title, xLabel: "training steps", yLabel: "log-likelihood per point (held-out tasks)",
-        labels: ["target", "context"], references: references)
-      try figure.write(to: png)
+      try files.record(.init(step: step, values: [scores.targetLL, scores.contextLL], trainSeconds: trainSeconds)) {
+        $0.figure(
+          title: self.title, xLabel: "training steps", yLabel: "log-likelihood per point (held-out tasks)",
+          labels: ["target", "context"], references: references)
+      }
     }
   }
 
