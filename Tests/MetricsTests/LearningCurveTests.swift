@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import Plots
 import Testing
 
 /// The learning curve's CSV round-trips, a resumed run's points replace the ones it retraces,
@@ -25,5 +26,18 @@ struct LearningCurveTests {
     #expect { try LearningCurve.read(from: url, columns: ["accuracy"]) } throws: { "\($0)".contains("first line") }
     try "step,target_ll,context_ll,train_seconds\n100,-1,-0.5,10\n200,x,-0.5,20\n".write(to: url, atomically: true, encoding: .utf8)
     #expect { try LearningCurve.read(from: url, columns: columns) } throws: { "\($0)".contains("line 3") }
+  }
+
+  /// A run folder's files: a resumed run reads the curve back, a fresh one starts anew; every
+  /// record rewrites the CSV and the PNG.
+  @Test func filesContinueOnlyWhenResuming() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curve-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var files = try LearningCurveFiles(folder: folder, columns: ["accuracy"], resume: false)
+    try files.record(.init(step: 1, values: [0.5], trainSeconds: 3)) { $0.figure(title: "t", xLabel: "epochs", yLabel: "score") }
+    #expect(FileManager.default.fileExists(atPath: files.png.path))
+    #expect(try LearningCurveFiles(folder: folder, columns: ["accuracy"], resume: true).curve == files.curve)
+    #expect(try LearningCurveFiles(folder: folder, columns: ["accuracy"], resume: false).curve.points.isEmpty)
   }
 }
