@@ -39,8 +39,7 @@ public struct CheckpointInfo: Sendable, Equatable {
 /// Training state saved as one safetensors file: a module's `stateDict()` under its own names,
 /// the optimiser's `stateTensors` under `optimizer.`, a loop's mid-epoch state (if any) under
 /// `run_state.`, and the step, seed, config, format version and model type as safetensors
-/// metadata. Plain safetensors readers (PyTorch's
-/// `safetensors.torch.load_file`) can open it.
+/// metadata. Plain safetensors readers (PyTorch's `safetensors.torch.load_file`) can open it.
 public enum Checkpoint {
   /// Version written by `save`; `load` refuses newer versions.
   public static let formatVersion = 1
