@@ -26,7 +26,8 @@ extension OODCommand {
         Settings follow y0ast/deterministic-uncertainty-quantification (train_duq_fm.py for DUQ, \
         train_deep_ensemble.py for the softmax family and belief matching) and Lingkai-Kong/SDE-Net \
         (MNIST/sdenet_mnist.py for SDE-Net, MNIST/resnet_mnist.py for its ResNet baseline). A checkpoint is \
-        written after every epoch, and Ctrl-C or SIGTERM writes one mid-epoch; --resume continues an interrupted run. Score it with `penumbra ood eval --checkpoint DIR`.
+        written after every epoch, and Ctrl-C or SIGTERM writes one mid-epoch; --resume continues an \
+        interrupted run. Score it with `penumbra ood eval --checkpoint DIR`.
         """)
 
     @Option(help: "softmax, ensemble, mcdropout, duq, belief-matching, sdenet or resnet.") var method: ImageOODMethod
@@ -103,7 +104,8 @@ extension OODCommand {
       let train = try run.trainingSet()
       let test = try testSet(subset: testSubset)
       let model = run.makeModel()
-      let curve = curveImages > 0 ? try EpochCurveRecorder(folder: folder, resume: resume, run: run, test: test, images: curveImages) : nil
+      let curve = curveImages > 0
+        ? try EpochCurveRecorder(folder: folder, resume: resume, run: run, test: test, images: curveImages) : nil
       let summary = try run.train(
         model, on: train, epochs: epochCount, checkpoint: folder.appendingPathComponent(OODCommand.checkpointName),
         resume: resume, afterEpoch: { epochs, seconds in try curve?.record(model, epochs: epochs, trainSeconds: seconds) })
