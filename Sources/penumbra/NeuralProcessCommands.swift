@@ -192,6 +192,8 @@ extension NeuralProcessCommand {
     let batches: [CurveBatch]
     let title: String
     let published: Double?
+    /// The GP oracle's target LL on `batches`: fixed tasks, so scored once, at the first point.
+    var oracleTargetLL: Double?
 
     init(folder: URL, resume: Bool, batches: [CurveBatch], title: String, published: Double?) throws {
       files = try LearningCurveFiles(folder: folder, columns: ["target_ll", "context_ll"], resume: resume)
@@ -201,8 +203,9 @@ extension NeuralProcessCommand {
     }
 
     func record(_ network: NeuralProcess, step: Int, trainSeconds: Double, samples: Int?) throws {
-      let scores = network.evaluate(batches: batches, samples: samples)
-      let references = [("GP oracle (target)", scores.gpTargetLL), ("NPF published (target)", published)]
+      let scores = network.evaluate(batches: batches, samples: samples, withOracle: oracleTargetLL == nil)
+      oracleTargetLL = oracleTargetLL ?? scores.gpTargetLL
+      let references = [("GP oracle (target)", oracleTargetLL), ("NPF published (target)", published)]
         .compactMap { label, value in value.map { (label: label, value: $0) } }
       try files.record(.init(step: step, values: [scores.targetLL, scores.contextLL], trainSeconds: trainSeconds)) {
         $0.figure(
