@@ -3,7 +3,8 @@
 # DUQ, SDE-Net with its ResNet baseline, and belief matching, trained one after another (each resumable: rerun to
 # continue), each scored against MNIST, uniform noise and upside-down Fashion-MNIST; softmax is
 # also scored with the Gram-matrix detector (`ood eval --detector gram`, its own row "Softmax +
-# Gram"). The tables (summary, then every detection score against MNIST) go to $OUT/table.md.
+# Gram"). The tables (summary, then every detection score against MNIST) go to $OUT/table.md,
+# the runs' reliability curves and ROC curves against MNIST to $OUT/comparison.png.
 # Overridable: METHODS (default "softmax duq mcdropout ensemble sdenet resnet belief-matching"),
 # EPOCHS (default: each method's reference budget, 40 for sdenet and resnet as in SDE-Net's
 # scripts, 30 for the others as in train_duq_fm.py), MILESTONES (epochs after which the learning
@@ -47,13 +48,14 @@ for method in ${METHODS:-softmax duq mcdropout ensemble sdenet resnet belief-mat
       { echo "failed: $dir (see $dir.log)"; exit 1; }
     tail -n 2 "$dir.log" | head -n 1
   fi
-  if [ ! "$dir/eval.json" -nt "$dir/model.safetensors" ]; then
+  # The score file is written last, and evaluations before it existed wrote none.
+  if [ ! "$dir/eval-scores.safetensors" -nt "$dir/model.safetensors" ]; then
     "$BIN" ood eval --checkpoint "$dir" "${eval_args[@]}" > "$dir.eval.log" 2>&1 ||
       { echo "failed: ood eval of $dir (see $dir.eval.log)"; exit 1; }
   fi
   # The Gram detector post hoc on the softmax network: a row of its own.
   if [ "$method" = softmax ]; then
-    if [ ! "$dir/eval-gram.json" -nt "$dir/model.safetensors" ]; then
+    if [ ! "$dir/eval-gram-scores.safetensors" -nt "$dir/model.safetensors" ]; then
       echo "$method: Gram-matrix evaluation, log in $dir.eval-gram.log"
       "$BIN" ood eval --checkpoint "$dir" --detector gram "${eval_args[@]}" ${gram_args[@]+"${gram_args[@]}"} \
         > "$dir.eval-gram.log" 2>&1 || { echo "failed: ood eval --detector gram of $dir (see $dir.eval-gram.log)"; exit 1; }
@@ -65,5 +67,5 @@ echo
 {
   "$BIN" ood report "${runs[@]}"
   echo
-  "$BIN" ood report "${runs[@]}" --detection mnist
+  "$BIN" ood report "${runs[@]}" --detection mnist --figure "$OUT/comparison.png"
 } | tee "$OUT/table.md"

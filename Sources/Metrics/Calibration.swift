@@ -120,7 +120,7 @@ public struct ClassificationScores: Codable, Sendable, Equatable {
 }
 
 /// Index of the first largest probability.
-func predictedClass(_ row: [Double]) -> Int {
+public func predictedClass(_ row: [Double]) -> Int {
   row.indices.reduce(0) { row[$1] > row[$0] ? $1 : $0 }
 }
 

