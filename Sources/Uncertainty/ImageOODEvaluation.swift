@@ -12,6 +12,15 @@ public enum ImageOODSet: String, CaseIterable, Codable, Sendable {
   /// The in-distribution test images flipped upside down.
   case flipped
 
+  /// The set's name in figures.
+  public var title: String {
+    switch self {
+    case .mnist: "MNIST"
+    case .noise: "uniform-noise"
+    case .flipped: "flipped Fashion-MNIST"
+    }
+  }
+
   /// Seed of the noise images, so every evaluation sees the same ones.
   public static let noiseSeed: UInt64 = 20_200
   /// Images in the MNIST and noise sets.

@@ -111,7 +111,7 @@ public func imageOODComparisonFigure(
   reliability.yLimits = 0...1
   reliability.xLabel = "confidence (mean of the bin)"
   reliability.yLabel = "accuracy"
-  reliability.title = "Calibration on Fashion-MNIST test (bins of ≥ \(minimumBinCount) images)"
+  reliability.title = "Calibration on Fashion-MNIST test (bins of at least \(minimumBinCount) images)"
   reliability.legend = .upperLeft
 
   let roc = panels[1]
@@ -125,9 +125,9 @@ public func imageOODComparisonFigure(
   }
   roc.xLimits = 0...1
   roc.yLimits = 0...1
-  roc.xLabel = "\(oodSet.rawValue) images accepted (false-positive rate)"
+  roc.xLabel = "\(oodSet.title) images accepted (false-positive rate)"
   roc.yLabel = "Fashion-MNIST test images kept (true-positive rate)"
-  roc.title = "Detecting \(oodSet.rawValue) by each method's certainty"
+  roc.title = "Detecting \(oodSet.title) images by each method's certainty"
   roc.legend = .lowerRight
   return figure
 }
