@@ -302,7 +302,7 @@ extension OODCommand {
       let outOfDistribution = try sets.map { set in
         (set: set, certainty: detectionCertainty(try set.images(test: test)))
       }
-      let title = gram == nil ? run.method.title : "\(run.method.title) + Gram"
+      let title = Report.title(run.method, detector)
       let labels = test.labels.toArray(Int.self)
       let scores = ImageOODScoreFile(
         inDistribution: inDistribution, labels: labels, inDistributionCertainty: inDistributionCertainty,
@@ -407,12 +407,15 @@ extension OODCommand {
         let metrics = try Self.metrics(run)
         let label = "\(Self.title(metrics.method, detector)), \(metrics.epochs) ep."
         let file = URL(fileURLWithPath: run).appendingPathComponent(Evaluate.scoreFileName(detector.fileSuffix))
+        let evaluate = "`penumbra ood eval --checkpoint \(run) --detector \(detector.rawValue)`"
         guard FileManager.default.fileExists(atPath: file.path) else {
           throw UsageError(
-            "no \(file.lastPathComponent) in \(run) (evaluations before it existed wrote none): rerun "
-              + "`penumbra ood eval --checkpoint \(run) --detector \(detector.rawValue)`")
+            "no \(file.lastPathComponent) in \(run) (evaluations before it existed wrote none): rerun \(evaluate)")
         }
-        let scores = try ImageOODScoreFile.load(from: file)
+        let scores: ImageOODScoreFile
+        do { scores = try ImageOODScoreFile.load(from: file) } catch {
+          throw UsageError("\(file.path) cannot be read (\(error)): rerun \(evaluate) to write it again")
+        }
         guard scores.outOfDistribution[figureOod] != nil else {
           throw UsageError("\(file.path) has no scores against \(figureOod.rawValue): rerun `penumbra ood eval` with --ood \(figureOod.rawValue)")
         }
