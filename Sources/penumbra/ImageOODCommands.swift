@@ -199,9 +199,48 @@ extension OODCommand {
       case none
       /// The Gram-matrix detector on the model's FashionCNN activations.
       case gram
+    }
 
-      /// Suffix of the files this detector's evaluation writes ("" for the plain one).
-      var fileSuffix: String { self == .none ? "" : "-\(rawValue)" }
+    /// Which evaluation of a run: the whole model or one ensemble member, by its own certainty
+    /// or by a post-hoc detector. Each writes its own files, so none overwrites another.
+    struct Kind: Equatable {
+      var detector = Detector.none
+      /// Index of the ensemble member scored alone (nil: the whole model).
+      var member: Int?
+
+      /// Suffix of the files this evaluation writes: "" for the plain one, else "-member2",
+      /// "-gram" or "-member2-gram".
+      var fileSuffix: String { (member.map { "-member\($0)" } ?? "") + (detector == .none ? "" : "-\(detector.rawValue)") }
+
+      /// The `ood eval` command that writes it for `run`.
+      func command(_ run: String) -> String {
+        "`penumbra ood eval --checkpoint \(run)" + (member.map { " --member \($0)" } ?? "") + " --detector \(detector.rawValue)`"
+      }
+
+      /// A table row's or legend's name for a run of `method`.
+      func title(_ method: ImageOODMethod) -> String {
+        method.title + (member.map { " member \($0)" } ?? "") + (detector == .gram ? " + Gram" : "")
+      }
+
+      /// A report argument as its folder and kind: DIR, DIR:gram, DIR:member2 or DIR:member2:gram.
+      static func parse(_ argument: String) throws -> (folder: String, kind: Kind) {
+        var folder = Substring(argument)
+        var kind = Kind()
+        func qualifier() -> Substring? { folder.lastIndex(of: ":").map { folder[folder.index(after: $0)...] } }
+        if qualifier() == "gram" {
+          kind.detector = .gram
+          folder = folder[..<folder.lastIndex(of: ":")!]
+        }
+        if let name = qualifier(), name.hasPrefix("member"), let index = Int(name.dropFirst("member".count)), index >= 0 {
+          kind.member = index
+          folder = folder[..<folder.lastIndex(of: ":")!]
+        }
+        if let name = qualifier(), !name.contains("/") {
+          throw UsageError(
+            "unknown qualifier '\(name)' in run '\(argument)': write DIR, DIR:gram, DIR:member<I> or DIR:member<I>:gram")
+        }
+        return (String(folder), kind)
+      }
     }
 
     @Option(help: "Run folder (or its model.safetensors) written by `penumbra ood train`.") var checkpoint: String
@@ -211,6 +250,8 @@ extension OODCommand {
     @Option(help: "Score the first N test images (default: all 10,000).") var testSubset: Int?
     @Option(help: "OoD detector: none (the model's certainty) or gram (Gram matrices of the activations).")
     var detector: Detector = .none
+    @Option(help: "Score member I (from 0) of a deep-ensemble run alone, as one softmax network; its files get the suffix -memberI.")
+    var member: Int?
     @Option(help: """
       Gram bounds from a fixed random subset of this many of the run's training images (default: \
       \(gramTrainImagesDefault)); Gram features cost 7-11 ms an image on one core (debug build), so \
@@ -228,6 +269,7 @@ extension OODCommand {
       do { _ = try ImageOODSet.parseList(ood) } catch { throw ValidationError("--ood: \(error)") }
       if let testSubset, testSubset <= 0 { throw ValidationError("--test-subset must be positive") }
       guard gramTrainImages > 0 else { throw ValidationError("--gram-train-images must be positive") }
+      if let member, member < 0 { throw ValidationError("--member counts from 0: got \(member)") }
       if detector == .gram, let testSubset, testSubset < 10 {
         throw ValidationError("--detector gram holds out 10% of the test images: --test-subset must be at least 10")
       }
@@ -236,12 +278,13 @@ extension OODCommand {
     func run() throws {
       Torch.configureThreadsFromEnvironment()
       let sets = try ImageOODSet.parseList(ood)
-      let (url, run, model, info) = try loadImageOODModel(checkpoint)
+      let (url, run, loaded, info) = try loadImageOODModel(checkpoint)
+      let model = try member.map { try Self.member($0, of: loaded, run: run) } ?? loaded
       let test = try testSet(subset: testSubset)
       let folder = url.deletingLastPathComponent()
-      let gram = detector == .gram ? try fitGramDetector(model, run: run, test: test, folder: folder) : nil
+      let suffix = kind.fileSuffix
+      let gram = detector == .gram ? try fitGramDetector(model, run: run, test: test, folder: folder, suffix: suffix) : nil
       let evaluation = try evaluate(model, run: run, epochs: info.step, test: test, sets: sets, gram: gram)
-      let suffix = detector.fileSuffix
       let files = [
         "eval\(suffix).json", "reliability\(suffix).png", "certainty_histogram\(suffix).png",
         Self.scoreFileName(suffix),
@@ -254,7 +297,7 @@ extension OODCommand {
         print(evaluation.result.json)
       } else {
         let c = evaluation.result.classification
-        print(String(format: "%@: accuracy %.4f  ECE %.4f  NLL %.4f  Brier %.4f", run.method.rawValue, c.accuracy, c.ece, c.nll, c.brier))
+        print(String(format: "%@: accuracy %.4f  ECE %.4f  NLL %.4f  Brier %.4f", kind.title(run.method), c.accuracy, c.ece, c.nll, c.brier))
         for (set, scores) in evaluation.result.outOfDistribution {
           print(String(format: "  %@: AUROC %.4f  FPR95 %.4f  AUPR-in %.4f  AUPR-out %.4f", set.rawValue, scores.auroc,
                        scores.fpr95, scores.auprIn, scores.auprOut))
@@ -263,10 +306,27 @@ extension OODCommand {
       }
     }
 
+    /// This evaluation's kind, from the flags.
+    var kind: Kind { Kind(detector: detector, member: member) }
+
+    /// Member `index` of a deep ensemble, in evaluation mode like the ensemble.
+    static func member(
+      _ index: Int, of model: any ImageBenchmarkClassifier, run: FashionMNISTRun
+    ) throws -> any ImageBenchmarkClassifier {
+      guard let ensemble = model as? DeepEnsemble else {
+        throw UsageError("--member scores one network of a deep ensemble; this run is \(run.method.rawValue): leave --member out")
+      }
+      guard index < ensemble.members.count else {
+        throw UsageError("--member \(index): this ensemble has members 0 to \(ensemble.members.count - 1)")
+      }
+      return ensemble.members[index]
+    }
+
     /// The Gram detector on `model`, fitted on the run's training images and normalised on the
-    /// validation part of `test` (saved next to the checkpoint), with the test images it scores.
+    /// validation part of `test` (saved next to the checkpoint as gram-statistics`suffix`), with
+    /// the test images it scores.
     func fitGramDetector(
-      _ model: any ImageBenchmarkClassifier, run: FashionMNISTRun, test: ImageDataset, folder: URL
+      _ model: any ImageBenchmarkClassifier, run: FashionMNISTRun, test: ImageDataset, folder: URL, suffix: String
     ) throws -> (detection: ImageGramDetection, scoredTest: Tensor) {
       guard let detection = ImageGramDetection(model: model) else {
         throw UsageError(
@@ -283,7 +343,9 @@ extension OODCommand {
       FileHandle.standardError.write(String(
         format: "[gram] bounds from %d training images, normalisers from %d test images: %.0f s\n",
         trainIndices.count, split.validation.count, Date().timeIntervalSince(start)).data(using: .utf8)!)
-      try detection.detector.statistics?.save(to: folder.appendingPathComponent("gram-statistics.safetensors"))
+      // The statistics of the whole model keep their name from before members could be scored.
+      let name = "gram-statistics" + suffix.replacingOccurrences(of: "-gram", with: "") + ".safetensors"
+      try detection.detector.statistics?.save(to: folder.appendingPathComponent(name))
       return (detection, test.images.indexSelect(dim: 0, index: Tensor(split.scored)))
     }
 
@@ -302,7 +364,7 @@ extension OODCommand {
       let outOfDistribution = try sets.map { set in
         (set: set, certainty: detectionCertainty(try set.images(test: test)))
       }
-      let title = Report.title(run.method, detector)
+      let title = kind.title(run.method)
       let labels = test.labels.toArray(Int.self)
       let scores = ImageOODScoreFile(
         inDistribution: inDistribution, labels: labels, inDistributionCertainty: inDistributionCertainty,
@@ -319,8 +381,8 @@ extension OODCommand {
       return (result, scores, reliability, histogram)
     }
 
-    /// The per-image scores of an evaluation (`detectorSuffix`: `Detector.fileSuffix`).
-    static func scoreFileName(_ detectorSuffix: String) -> String { "eval\(detectorSuffix)-scores.safetensors" }
+    /// The per-image scores of an evaluation (`suffix`: `Kind.fileSuffix`).
+    static func scoreFileName(_ suffix: String) -> String { "eval\(suffix)-scores.safetensors" }
   }
 }
 
@@ -369,7 +431,7 @@ extension OODCommand {
     static let configuration = CommandConfiguration(
       abstract: "Print a Markdown table of `ood train` runs scored by `ood eval` (their metrics.json and eval.json).")
 
-    @Argument(help: "Run folders written by `ood train` and scored by `ood eval`; DIR:gram reads the `ood eval --detector gram` scores of DIR.")
+    @Argument(help: "Run folders written by `ood train` and scored by `ood eval`; DIR:gram reads the `ood eval --detector gram` scores of DIR, DIR:member2 those of `ood eval --member 2` (and DIR:member2:gram).")
     var runs: [String]
     @Option(help: "Instead of the summary, every detection score against this OoD set (mnist, noise or flipped): TNR at 95% TPR, AUROC, detection accuracy, AUPR-in, AUPR-out, as the SDE-Net paper reports them.")
     var detection: ImageOODSet?
@@ -403,11 +465,11 @@ extension OODCommand {
       var calibration: [(label: String, scores: ImageOODScoreFile)] = []
       var detection: [(label: String, scores: ImageOODScoreFile)] = []
       for argument in runs {
-        let (run, detector) = try Self.parse(argument)
+        let (run, kind) = try Evaluate.Kind.parse(argument)
         let metrics = try Self.metrics(run)
-        let label = "\(Self.title(metrics.method, detector)), \(metrics.epochs) ep."
-        let file = URL(fileURLWithPath: run).appendingPathComponent(Evaluate.scoreFileName(detector.fileSuffix))
-        let evaluate = "`penumbra ood eval --checkpoint \(run) --detector \(detector.rawValue)`"
+        let label = "\(kind.title(metrics.method)), \(metrics.epochs) ep."
+        let file = URL(fileURLWithPath: run).appendingPathComponent(Evaluate.scoreFileName(kind.fileSuffix))
+        let evaluate = kind.command(run)
         guard FileManager.default.fileExists(atPath: file.path) else {
           throw UsageError(
             "no \(file.lastPathComponent) in \(run) (evaluations before it existed wrote none): rerun \(evaluate)")
@@ -419,7 +481,7 @@ extension OODCommand {
         guard scores.outOfDistribution[figureOod] != nil else {
           throw UsageError("\(file.path) has no scores against \(figureOod.rawValue): rerun `penumbra ood eval` with --ood \(figureOod.rawValue)")
         }
-        if detector == .none { calibration.append((label, scores)) }
+        if kind.detector == .none { calibration.append((label, scores)) }
         detection.append((label, scores))
       }
       try imageOODComparisonFigure(calibration: calibration, detection: detection, oodSet: figureOod).write(to: url)
@@ -433,22 +495,16 @@ extension OODCommand {
       return metrics
     }
 
-    /// A row's name: the method, and the detector when it is not the method's own certainty.
-    static func title(_ method: ImageOODMethod, _ detector: Evaluate.Detector) -> String {
-      detector == .none ? method.title : "\(method.title) + Gram"
-    }
-
     /// One run's cells; a folder without both files says which command to run.
     func row(_ argument: String) throws -> [String] {
-      let (run, detector) = try Self.parse(argument)
+      let (run, kind) = try Evaluate.Kind.parse(argument)
       let folder = URL(fileURLWithPath: run, isDirectory: true)
       let metrics = try Self.metrics(run)
-      let evalName = "eval\(detector.fileSuffix).json"
+      let evalName = "eval\(kind.fileSuffix).json"
       guard let evalData = try? Data(contentsOf: folder.appendingPathComponent(evalName)),
         let scores = try? JSONSerialization.jsonObject(with: evalData) as? [String: Any]
       else {
-        throw UsageError(
-          "no \(evalName) in \(run): run `penumbra ood eval --checkpoint \(run) --detector \(detector.rawValue)`")
+        throw UsageError("no \(evalName) in \(run): run \(kind.command(run))")
       }
       func number(_ key: String, in object: [String: Any]?) -> String {
         (object?[key] as? Double).map { String(format: "%.3f", $0) } ?? "–"
@@ -457,7 +513,7 @@ extension OODCommand {
         let object = scores[set.rawValue] as? [String: Any]
         return object == nil ? "–" : "\(number("auroc", in: object)) / \(number("fpr95", in: object))"
       }
-      let title = Self.title(metrics.method, detector)
+      let title = kind.title(metrics.method)
       if let detection {
         let object = scores[detection.rawValue] as? [String: Any]
         guard object != nil else {
@@ -468,16 +524,6 @@ extension OODCommand {
       }
       return [title, "\(metrics.epochs)", ProgressReporter.format(metrics.seconds)]
         + ["accuracy", "ece", "nll"].map { number($0, in: scores) } + oodCells
-    }
-
-    /// A run argument as its folder and detector: DIR, or DIR:gram.
-    static func parse(_ argument: String) throws -> (folder: String, detector: Evaluate.Detector) {
-      guard let colon = argument.lastIndex(of: ":") else { return (argument, .none) }
-      let name = String(argument[argument.index(after: colon)...])
-      guard let detector = Evaluate.Detector(rawValue: name), detector != .none else {
-        throw UsageError("unknown detector '\(name)' in run '\(argument)': write DIR for the plain scores or DIR:gram")
-      }
-      return (String(argument[..<colon]), detector)
     }
   }
 }
