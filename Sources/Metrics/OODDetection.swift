@@ -89,12 +89,13 @@ public func detectionAccuracy(inDistributionConfidence: [Double], outOfDistribut
 }
 
 /// The ROC curve with in-distribution as positive: (false-positive rate, true-positive rate) at
-/// every distinct threshold, from (0, 0) to (1, 1); higher confidence = more in-distribution.
+/// every distinct threshold, from (0, 0) to (1, 1), and the area under it (`auroc`'s value) from
+/// the same sweep; higher confidence = more in-distribution.
 public func rocCurve(
   inDistributionConfidence: [Double], outOfDistributionConfidence: [Double]
-) -> (falsePositiveRates: [Double], truePositiveRates: [Double]) {
+) -> (falsePositiveRates: [Double], truePositiveRates: [Double], area: Double) {
   let sweep = ThresholdSweep(positives: inDistributionConfidence, negatives: outOfDistributionConfidence)
-  return (sweep.falsePositiveRates, sweep.truePositiveRates)
+  return (sweep.falsePositiveRates, sweep.truePositiveRates, sweep.areaUnderROC)
 }
 
 /// The standard OoD-detection scores of one in-distribution set against one OoD set, as one JSON object.

@@ -96,8 +96,21 @@ public func imageOODComparisonFigure(
   let labels = (detection + calibration).map(\.label).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
   func color(_ label: String) -> Color { .palette(labels.firstIndex(of: label)!) }
 
+  // Both panels are unit squares around a dashed diagonal: perfect calibration, chance detection.
+  func unitSquare(_ axes: Axes, diagonal: String, xLabel: String, yLabel: String, title: String, legend: LegendPosition) {
+    axes.line(x: [0, 1], y: [0, 1], color: .darkGray, width: 1.5, style: .dashed, label: diagonal)
+    axes.xLimits = 0...1
+    axes.yLimits = 0...1
+    axes.xLabel = xLabel
+    axes.yLabel = yLabel
+    axes.title = title
+    axes.legend = legend
+  }
+
   let reliability = panels[0]
-  reliability.line(x: [0, 1], y: [0, 1], color: .darkGray, width: 1.5, style: .dashed, label: "perfect calibration")
+  unitSquare(
+    reliability, diagonal: "perfect calibration", xLabel: "confidence (mean of the bin)", yLabel: "accuracy",
+    title: "Calibration on Fashion-MNIST test (bins of at least \(minimumBinCount) images)", legend: .upperLeft)
   for (label, scores) in calibration {
     let diagram = scores.reliability
     // A bin of a handful of images is noise: its accuracy jumps between 0 and 1.
@@ -107,27 +120,17 @@ public func imageOODComparisonFigure(
       x: filled.map(\.confidence), y: filled.map(\.accuracy), color: color(label), label: "\(label) (ECE \(ece))")
     reliability.scatter(x: filled.map(\.confidence), y: filled.map(\.accuracy), color: color(label), size: 7)
   }
-  reliability.xLimits = 0...1
-  reliability.yLimits = 0...1
-  reliability.xLabel = "confidence (mean of the bin)"
-  reliability.yLabel = "accuracy"
-  reliability.title = "Calibration on Fashion-MNIST test (bins of at least \(minimumBinCount) images)"
-  reliability.legend = .upperLeft
 
   let roc = panels[1]
-  roc.line(x: [0, 1], y: [0, 1], color: .darkGray, width: 1.5, style: .dashed, label: "chance")
+  unitSquare(
+    roc, diagonal: "chance", xLabel: "\(oodSet.title) images accepted (false-positive rate)",
+    yLabel: "Fashion-MNIST test images kept (true-positive rate)",
+    title: "Detecting \(oodSet.title) images by each method's certainty", legend: .lowerRight)
   for (label, scores) in detection {
     guard let outOfDistribution = scores.outOfDistribution[oodSet] else { continue }
     let curve = rocCurve(inDistributionConfidence: scores.inDistributionCertainty, outOfDistributionConfidence: outOfDistribution)
-    let area = String(
-      format: "%.3f", auroc(inDistributionConfidence: scores.inDistributionCertainty, outOfDistributionConfidence: outOfDistribution))
+    let area = String(format: "%.3f", curve.area)
     roc.line(x: curve.falsePositiveRates, y: curve.truePositiveRates, color: color(label), label: "\(label) (AUROC \(area))")
   }
-  roc.xLimits = 0...1
-  roc.yLimits = 0...1
-  roc.xLabel = "\(oodSet.title) images accepted (false-positive rate)"
-  roc.yLabel = "Fashion-MNIST test images kept (true-positive rate)"
-  roc.title = "Detecting \(oodSet.title) images by each method's certainty"
-  roc.legend = .lowerRight
   return figure
 }

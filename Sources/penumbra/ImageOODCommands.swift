@@ -208,9 +208,12 @@ extension OODCommand {
       /// Index of the ensemble member scored alone (nil: the whole model).
       var member: Int?
 
+      /// "-member2" for member 2, "" for the whole model.
+      var memberSuffix: String { member.map { "-member\($0)" } ?? "" }
+
       /// Suffix of the files this evaluation writes: "" for the plain one, else "-member2",
       /// "-gram" or "-member2-gram".
-      var fileSuffix: String { (member.map { "-member\($0)" } ?? "") + (detector == .none ? "" : "-\(detector.rawValue)") }
+      var fileSuffix: String { memberSuffix + (detector == .none ? "" : "-\(detector.rawValue)") }
 
       /// The `ood eval` command that writes it for `run`.
       func command(_ run: String) -> String {
@@ -283,7 +286,7 @@ extension OODCommand {
       let test = try testSet(subset: testSubset)
       let folder = url.deletingLastPathComponent()
       let suffix = kind.fileSuffix
-      let gram = detector == .gram ? try fitGramDetector(model, run: run, test: test, folder: folder, suffix: suffix) : nil
+      let gram = detector == .gram ? try fitGramDetector(model, run: run, test: test, folder: folder) : nil
       let evaluation = try evaluate(model, run: run, epochs: info.step, test: test, sets: sets, gram: gram)
       let files = [
         "eval\(suffix).json", "reliability\(suffix).png", "certainty_histogram\(suffix).png",
@@ -323,10 +326,9 @@ extension OODCommand {
     }
 
     /// The Gram detector on `model`, fitted on the run's training images and normalised on the
-    /// validation part of `test` (saved next to the checkpoint as gram-statistics`suffix`), with
-    /// the test images it scores.
+    /// validation part of `test` (saved next to the checkpoint), with the test images it scores.
     func fitGramDetector(
-      _ model: any ImageBenchmarkClassifier, run: FashionMNISTRun, test: ImageDataset, folder: URL, suffix: String
+      _ model: any ImageBenchmarkClassifier, run: FashionMNISTRun, test: ImageDataset, folder: URL
     ) throws -> (detection: ImageGramDetection, scoredTest: Tensor) {
       guard let detection = ImageGramDetection(model: model) else {
         throw UsageError(
@@ -343,9 +345,8 @@ extension OODCommand {
       FileHandle.standardError.write(String(
         format: "[gram] bounds from %d training images, normalisers from %d test images: %.0f s\n",
         trainIndices.count, split.validation.count, Date().timeIntervalSince(start)).data(using: .utf8)!)
-      // The statistics of the whole model keep their name from before members could be scored.
-      let name = "gram-statistics" + suffix.replacingOccurrences(of: "-gram", with: "") + ".safetensors"
-      try detection.detector.statistics?.save(to: folder.appendingPathComponent(name))
+      let statistics = folder.appendingPathComponent("gram-statistics\(kind.memberSuffix).safetensors")
+      try detection.detector.statistics?.save(to: statistics)
       return (detection, test.images.indexSelect(dim: 0, index: Tensor(split.scored)))
     }
 
@@ -440,10 +441,27 @@ extension OODCommand {
     @Option(help: "The OoD set of the figure's ROC curves: mnist, noise or flipped.")
     var figureOod: ImageOODSet = .mnist
 
+    /// A run argument read once for the table and the figure: its folder, which evaluation, and
+    /// the training summary.
+    struct ScoredRun {
+      let folder: String
+      let kind: Evaluate.Kind
+      let metrics: ImageTrainingMetrics
+
+      init(_ argument: String) throws {
+        (folder, kind) = try Evaluate.Kind.parse(argument)
+        metrics = try Report.metrics(folder)
+      }
+
+      /// The row's and legend's name.
+      var title: String { kind.title(metrics.method) }
+    }
+
     func run() throws {
-      let rows = try runs.map(row)
+      let scoredRuns = try runs.map(ScoredRun.init)
+      let rows = try scoredRuns.map(row)
       if let figure {
-        try drawFigure(to: URL(fileURLWithPath: figure))
+        try drawFigure(scoredRuns, to: URL(fileURLWithPath: figure))
         // stdout is the table alone (scripts save it as Markdown).
         FileHandle.standardError.write(Data("wrote \(figure)\n".utf8))
       }
@@ -461,13 +479,12 @@ extension OODCommand {
 
     /// Reliability curves of every plain run's classifier and ROC curves of every run's
     /// detector against `figureOod`, each labelled by its method and epochs.
-    func drawFigure(to url: URL) throws {
+    func drawFigure(_ scoredRuns: [ScoredRun], to url: URL) throws {
       var calibration: [(label: String, scores: ImageOODScoreFile)] = []
       var detection: [(label: String, scores: ImageOODScoreFile)] = []
-      for argument in runs {
-        let (run, kind) = try Evaluate.Kind.parse(argument)
-        let metrics = try Self.metrics(run)
-        let label = "\(kind.title(metrics.method)), \(metrics.epochs) ep."
+      for scored in scoredRuns {
+        let (run, kind) = (scored.folder, scored.kind)
+        let label = "\(scored.title), \(scored.metrics.epochs) ep."
         let file = URL(fileURLWithPath: run).appendingPathComponent(Evaluate.scoreFileName(kind.fileSuffix))
         let evaluate = kind.command(run)
         guard FileManager.default.fileExists(atPath: file.path) else {
@@ -496,10 +513,9 @@ extension OODCommand {
     }
 
     /// One run's cells; a folder without both files says which command to run.
-    func row(_ argument: String) throws -> [String] {
-      let (run, kind) = try Evaluate.Kind.parse(argument)
+    func row(_ scored: ScoredRun) throws -> [String] {
+      let (run, kind, metrics) = (scored.folder, scored.kind, scored.metrics)
       let folder = URL(fileURLWithPath: run, isDirectory: true)
-      let metrics = try Self.metrics(run)
       let evalName = "eval\(kind.fileSuffix).json"
       guard let evalData = try? Data(contentsOf: folder.appendingPathComponent(evalName)),
         let scores = try? JSONSerialization.jsonObject(with: evalData) as? [String: Any]
@@ -513,7 +529,7 @@ extension OODCommand {
         let object = scores[set.rawValue] as? [String: Any]
         return object == nil ? "–" : "\(number("auroc", in: object)) / \(number("fpr95", in: object))"
       }
-      let title = kind.title(metrics.method)
+      let title = scored.title
       if let detection {
         let object = scores[detection.rawValue] as? [String: Any]
         guard object != nil else {

@@ -46,6 +46,7 @@ import Testing
     let curve = rocCurve(inDistributionConfidence: [0.9, 0.5], outOfDistributionConfidence: [0.5, 0.1])
     #expect(curve.falsePositiveRates == [0, 0, 0.5, 1])
     #expect(curve.truePositiveRates == [0, 0.5, 1, 1])
+    #expect(curve.area == 3.5 / 4)
   }
 
   @Test func handComputedFPR95AndDetectionAccuracy() {
