@@ -193,66 +193,13 @@ extension OODCommand {
         files alone.
         """)
 
-    /// What ranks inputs for OoD detection.
-    enum Detector: String, ExpressibleByArgument {
-      /// The model's own certainty.
-      case none
-      /// The Gram-matrix detector on the model's FashionCNN activations.
-      case gram
-    }
-
-    /// Which evaluation of a run: the whole model or one ensemble member, by its own certainty
-    /// or by a post-hoc detector. Each writes its own files, so none overwrites another.
-    struct Kind: Equatable {
-      var detector = Detector.none
-      /// Index of the ensemble member scored alone (nil: the whole model).
-      var member: Int?
-
-      /// "-member2" for member 2, "" for the whole model.
-      var memberSuffix: String { member.map { "-member\($0)" } ?? "" }
-
-      /// Suffix of the files this evaluation writes: "" for the plain one, else "-member2",
-      /// "-gram" or "-member2-gram".
-      var fileSuffix: String { memberSuffix + (detector == .none ? "" : "-\(detector.rawValue)") }
-
-      /// The `ood eval` command that writes it for `run`.
-      func command(_ run: String) -> String {
-        "`penumbra ood eval --checkpoint \(run)" + (member.map { " --member \($0)" } ?? "") + " --detector \(detector.rawValue)`"
-      }
-
-      /// A table row's or legend's name for a run of `method`.
-      func title(_ method: ImageOODMethod) -> String {
-        method.title + (member.map { " member \($0)" } ?? "") + (detector == .gram ? " + Gram" : "")
-      }
-
-      /// A report argument as its folder and kind: DIR, DIR:gram, DIR:member2 or DIR:member2:gram.
-      static func parse(_ argument: String) throws -> (folder: String, kind: Kind) {
-        var folder = Substring(argument)
-        var kind = Kind()
-        func qualifier() -> Substring? { folder.lastIndex(of: ":").map { folder[folder.index(after: $0)...] } }
-        if qualifier() == "gram" {
-          kind.detector = .gram
-          folder = folder[..<folder.lastIndex(of: ":")!]
-        }
-        if let name = qualifier(), name.hasPrefix("member"), let index = Int(name.dropFirst("member".count)), index >= 0 {
-          kind.member = index
-          folder = folder[..<folder.lastIndex(of: ":")!]
-        }
-        if let name = qualifier(), !name.contains("/") {
-          throw UsageError(
-            "unknown qualifier '\(name)' in run '\(argument)': write DIR, DIR:gram, DIR:member<I> or DIR:member<I>:gram")
-        }
-        return (String(folder), kind)
-      }
-    }
-
     @Option(help: "Run folder (or its model.safetensors) written by `penumbra ood train`.") var checkpoint: String
     @Option(help: "Comma-separated OoD sets: mnist, noise, flipped.") var ood = "mnist,noise,flipped"
     @Option(help: "Certainty of softmax-family predictions: max-probability or entropy (DUQ always uses max K_c).")
     var certainty: CertaintyMeasure = .maxProbability
     @Option(help: "Score the first N test images (default: all 10,000).") var testSubset: Int?
     @Option(help: "OoD detector: none (the model's certainty) or gram (Gram matrices of the activations).")
-    var detector: Detector = .none
+    var detector: ImageOODEvaluationKind.Detector = .none
     @Option(help: "Score member I (from 0) of a deep-ensemble run alone, as one softmax network; its files get the suffix -memberI.")
     var member: Int?
     @Option(help: """
@@ -285,13 +232,9 @@ extension OODCommand {
       let model = try member.map { try Self.member($0, of: loaded, run: run) } ?? loaded
       let test = try testSet(subset: testSubset)
       let folder = url.deletingLastPathComponent()
-      let suffix = kind.fileSuffix
       let gram = detector == .gram ? try fitGramDetector(model, run: run, test: test, folder: folder) : nil
       let evaluation = try evaluate(model, run: run, epochs: info.step, test: test, sets: sets, gram: gram)
-      let files = [
-        "eval\(suffix).json", "reliability\(suffix).png", "certainty_histogram\(suffix).png",
-        Self.scoreFileName(suffix),
-      ]
+      let files = [kind.metricsFile, kind.reliabilityFigure, kind.histogramFigure, kind.scoreFile]
       try writeJSON(evaluation.result, to: folder.appendingPathComponent(files[0]))
       try evaluation.reliability.write(to: folder.appendingPathComponent(files[1]))
       try evaluation.histogram.write(to: folder.appendingPathComponent(files[2]))
@@ -310,7 +253,7 @@ extension OODCommand {
     }
 
     /// This evaluation's kind, from the flags.
-    var kind: Kind { Kind(detector: detector, member: member) }
+    var kind: ImageOODEvaluationKind { ImageOODEvaluationKind(detector: detector, member: member) }
 
     /// Member `index` of a deep ensemble, in evaluation mode like the ensemble.
     static func member(
@@ -345,7 +288,7 @@ extension OODCommand {
       FileHandle.standardError.write(String(
         format: "[gram] bounds from %d training images, normalisers from %d test images: %.0f s\n",
         trainIndices.count, split.validation.count, Date().timeIntervalSince(start)).data(using: .utf8)!)
-      let statistics = folder.appendingPathComponent("gram-statistics\(kind.memberSuffix).safetensors")
+      let statistics = folder.appendingPathComponent(kind.gramStatisticsFile)
       try detection.detector.statistics?.save(to: statistics)
       return (detection, test.images.indexSelect(dim: 0, index: Tensor(split.scored)))
     }
@@ -381,9 +324,6 @@ extension OODCommand {
         title: "\(title): certainty in and out of distribution")
       return (result, scores, reliability, histogram)
     }
-
-    /// The per-image scores of an evaluation (`suffix`: `Kind.fileSuffix`).
-    static func scoreFileName(_ suffix: String) -> String { "eval\(suffix)-scores.safetensors" }
   }
 }
 
@@ -445,11 +385,11 @@ extension OODCommand {
     /// the training summary.
     struct ScoredRun {
       let folder: String
-      let kind: Evaluate.Kind
+      let kind: ImageOODEvaluationKind
       let metrics: ImageTrainingMetrics
 
       init(_ argument: String) throws {
-        (folder, kind) = try Evaluate.Kind.parse(argument)
+        (folder, kind) = try ImageOODEvaluationKind.parse(argument)
         metrics = try Report.metrics(folder)
       }
 
@@ -485,8 +425,8 @@ extension OODCommand {
       for scored in scoredRuns {
         let (run, kind) = (scored.folder, scored.kind)
         let label = "\(scored.title), \(scored.metrics.epochs) ep."
-        let file = URL(fileURLWithPath: run).appendingPathComponent(Evaluate.scoreFileName(kind.fileSuffix))
-        let evaluate = kind.command(run)
+        let file = URL(fileURLWithPath: run).appendingPathComponent(kind.scoreFile)
+        let evaluate = "`\(kind.command(run: run))`"
         guard FileManager.default.fileExists(atPath: file.path) else {
           throw UsageError(
             "no \(file.lastPathComponent) in \(run) (evaluations before it existed wrote none): rerun \(evaluate)")
@@ -516,11 +456,11 @@ extension OODCommand {
     func row(_ scored: ScoredRun) throws -> [String] {
       let (run, kind, metrics) = (scored.folder, scored.kind, scored.metrics)
       let folder = URL(fileURLWithPath: run, isDirectory: true)
-      let evalName = "eval\(kind.fileSuffix).json"
+      let evalName = kind.metricsFile
       guard let evalData = try? Data(contentsOf: folder.appendingPathComponent(evalName)),
         let scores = try? JSONSerialization.jsonObject(with: evalData) as? [String: Any]
       else {
-        throw UsageError("no \(evalName) in \(run): run \(kind.command(run))")
+        throw UsageError("no \(evalName) in \(run): run `\(kind.command(run: run))`")
       }
       func number(_ key: String, in object: [String: Any]?) -> String {
         (object?[key] as? Double).map { String(format: "%.3f", $0) } ?? "–"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import NeuralProcesses
+import Uncertainty
 
 extension NeuralProcessKind: ExpressibleByArgument {}
 extension AttentionKind: ExpressibleByArgument {}
@@ -8,3 +9,4 @@ extension NeuralProcessArchitecture: ExpressibleByArgument {}
 extension CurveProtocol: ExpressibleByArgument {}
 extension CurveKernel: ExpressibleByArgument {}
 extension LatentDraws: ExpressibleByArgument {}
+extension ImageOODEvaluationKind.Detector: ExpressibleByArgument {}

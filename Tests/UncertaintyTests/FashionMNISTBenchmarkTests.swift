@@ -245,6 +245,35 @@ import Uncertainty
     #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
   }
 
+  @Test func evaluationKindsNameTheirFilesAndParseReportArguments() throws {
+    let plain = ImageOODEvaluationKind()
+    #expect([plain.metricsFile, plain.scoreFile, plain.gramStatisticsFile]
+      == ["eval.json", "eval-scores.safetensors", "gram-statistics.safetensors"])
+    let memberGram = ImageOODEvaluationKind(detector: .gram, member: 2)
+    #expect([memberGram.metricsFile, memberGram.reliabilityFigure, memberGram.histogramFigure, memberGram.scoreFile]
+      == ["eval-member2-gram.json", "reliability-member2-gram.png", "certainty_histogram-member2-gram.png",
+          "eval-member2-gram-scores.safetensors"])
+    #expect(memberGram.gramStatisticsFile == "gram-statistics-member2.safetensors")
+    #expect(memberGram.title(.ensemble) == "Deep ensemble member 2 + Gram")
+    #expect(memberGram.command(run: "out/e") == "penumbra ood eval --checkpoint out/e --member 2 --detector gram")
+
+    func parsed(_ argument: String) throws -> [String] {
+      let (folder, kind) = try ImageOODEvaluationKind.parse(argument)
+      return [folder, kind.fileSuffix]
+    }
+    #expect(try parsed("out/softmax") == ["out/softmax", ""])
+    #expect(try parsed("out/softmax:gram") == ["out/softmax", "-gram"])
+    #expect(try parsed("out/e:member3") == ["out/e", "-member3"])
+    #expect(try parsed("out/e:member3:gram") == ["out/e", "-member3-gram"])
+    // A colon in a folder's name is not a qualifier when a path follows it.
+    #expect(try parsed("runs:2026/softmax") == ["runs:2026/softmax", ""])
+    for bad in ["out/e:foo", "out/e:member-1", "out/e:gram:member1"] {
+      #expect {
+        try ImageOODEvaluationKind.parse(bad)
+      } throws: { "\($0)".contains("in run '\(bad)'") && "\($0)".contains("DIR:member<I>:gram") }
+    }
+  }
+
   @Test func oodSetNames() throws {
     #expect(try ImageOODSet.parseList("mnist,noise,flipped") == [.mnist, .noise, .flipped])
     #expect(try ImageOODSet.parseList("flipped") == [.flipped])
