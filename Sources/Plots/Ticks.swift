@@ -65,12 +65,17 @@ public enum Ticks {
     return decades
   }
 
-  /// Labels for ticks spaced `step` apart, all with the same number of decimals; very large or
-  /// very small magnitudes use scientific notation ("2.5e-05" style shortened to "2.5e-5").
+  /// Labels for ticks spaced `step` apart, all with the same number of decimals; ticks from
+  /// 100,000 up to 10^8 spaced at least 1,000 apart count thousands ("40k", "160k": step axes of
+  /// long runs); other very large or very small magnitudes use scientific notation ("2.5e-05"
+  /// style shortened to "2.5e-5").
   public static func labels(_ ticks: [Double], step: Double? = nil) -> [String] {
     guard !ticks.isEmpty else { return [] }
     let spacing = step ?? (ticks.count > 1 ? abs(ticks[1] - ticks[0]) : max(abs(ticks[0]), 1))
     let magnitude = ticks.map(abs).max() ?? 0
+    if magnitude >= 1e5 && magnitude < 1e8 && spacing >= 1000 {
+      return labels(ticks.map { $0 / 1000 }, step: spacing / 1000).map { $0 == "0" ? $0 : $0 + "k" }
+    }
     if magnitude >= 1e5 || (magnitude > 0 && magnitude < 1e-3) || (spacing > 0 && spacing < 1e-4) {
       return ticks.map(scientific)
     }

@@ -32,7 +32,10 @@ import Testing
     #expect(Ticks.labels([0, 0.25, 0.5]) == ["0.00", "0.25", "0.50"])
     #expect(Ticks.labels([-1, 0, 1]) == ["-1", "0", "1"])
     #expect(Ticks.labels([-0.00000000001, 0.5]) == ["0.0", "0.5"])
-    #expect(Ticks.labels([0, 2e5, 4e5]) == ["0", "2e5", "4e5"])
+    #expect(Ticks.labels([0, 40_000, 80_000, 120_000, 160_000]) == ["0", "40k", "80k", "120k", "160k"])
+    #expect(Ticks.labels([100_000, 102_500, 105_000]) == ["100.0k", "102.5k", "105.0k"])
+    #expect(Ticks.labels([0, 2e8, 4e8]) == ["0", "2e8", "4e8"])
+    #expect(Ticks.labels([100_000, 100_500]) == ["1e5", "1.005e5"])
     #expect(Ticks.scientific(2.5e-5) == "2.5e-5")
   }
 
