@@ -66,9 +66,9 @@ experiments-np: release
 	scripts/experiments-np.sh
 
 # The DUQ paper's Fashion-MNIST -> MNIST OoD benchmark: softmax, deep ensemble, MC dropout, DUQ,
-# SDE-Net and belief matching (30 epochs each, SDE-Net 40; resumable), plus softmax with the
-# Gram-matrix detector, scored on MNIST, noise and flipped images; out/experiments-ood/table.md and
-# comparison.png (reliability and ROC curves).
+# SDE-Net, its ResNet and belief matching (30 epochs each, SDE-Net and ResNet 40; resumable), plus
+# softmax with the Gram-matrix detector and each ensemble member alone, scored on MNIST, noise and
+# flipped images; out/experiments-ood/table.md and comparison.png (reliability and ROC curves).
 # Smoke run: `make experiments-ood EPOCHS=1 TRAIN_SUBSET=2000`.
 experiments-ood: release data
 	scripts/experiments-ood.sh

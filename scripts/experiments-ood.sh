@@ -4,7 +4,8 @@
 # continue), each scored against MNIST, uniform noise and upside-down Fashion-MNIST; softmax is
 # also scored with the Gram-matrix detector (`ood eval --detector gram`, its own row "Softmax +
 # Gram"). The tables (summary, then every detection score against MNIST) go to $OUT/table.md,
-# the runs' reliability curves and ROC curves against MNIST to $OUT/comparison.png.
+# the runs' reliability curves and ROC curves against MNIST to $OUT/comparison.png; a third
+# table scores each member of the deep ensemble alone.
 # Overridable: METHODS (default "softmax duq mcdropout ensemble sdenet resnet belief-matching"),
 # EPOCHS (default: each method's reference budget, 40 for sdenet and resnet as in SDE-Net's
 # scripts, 30 for the others as in train_duq_fm.py), MILESTONES (epochs after which the learning
@@ -62,10 +63,27 @@ for method in ${METHODS:-softmax duq mcdropout ensemble sdenet resnet belief-mat
     fi
     runs+=("$dir:gram")
   fi
+  # Each member of the deep ensemble alone (`ood eval --member`): single softmax networks trained
+  # like the ensemble, a table of their own beside the ensemble's row.
+  if [ "$method" = ensemble ]; then
+    members=("$dir")
+    count=$(grep -o '"members" : [0-9]*' "$dir/metrics.json" | grep -o '[0-9]*$')
+    for ((member = 0; member < count; member++)); do
+      if [ ! "$dir/eval-member$member-scores.safetensors" -nt "$dir/model.safetensors" ]; then
+        "$BIN" ood eval --checkpoint "$dir" --member "$member" "${eval_args[@]}" > "$dir.eval-member$member.log" 2>&1 ||
+          { echo "failed: ood eval --member $member of $dir (see $dir.eval-member$member.log)"; exit 1; }
+      fi
+      members+=("$dir:member$member")
+    done
+  fi
 done
 echo
 {
   "$BIN" ood report "${runs[@]}"
   echo
   "$BIN" ood report "${runs[@]}" --detection mnist --figure "$OUT/comparison.png"
+  if [ -n "${members+x}" ]; then
+    echo
+    "$BIN" ood report "${members[@]}"
+  fi
 } | tee "$OUT/table.md"
