@@ -67,7 +67,8 @@ for method in ${METHODS:-softmax duq mcdropout ensemble sdenet resnet belief-mat
   # like the ensemble, a table of their own beside the ensemble's row.
   if [ "$method" = ensemble ]; then
     members=("$dir")
-    count=$(grep -o '"members" : [0-9]*' "$dir/metrics.json" | grep -o '[0-9]*$')
+    count=$(grep -o '"members" : [0-9]*' "$dir/metrics.json" | grep -o '[0-9]*$') ||
+      { echo "no member count in $dir/metrics.json: retrain with \`penumbra ood train --method ensemble --out $dir\`"; exit 1; }
     for ((member = 0; member < count; member++)); do
       if [ ! "$dir/eval-member$member-scores.safetensors" -nt "$dir/model.safetensors" ]; then
         "$BIN" ood eval --checkpoint "$dir" --member "$member" "${eval_args[@]}" > "$dir.eval-member$member.log" 2>&1 ||
