@@ -37,6 +37,10 @@ if [ -n "$TRAIN_SUBSET" ]; then train_args+=(--train-subset "$TRAIN_SUBSET"); su
 if [ -n "$TEST_SUBSET" ]; then train_args+=(--test-subset "$TEST_SUBSET"); eval_args+=(--test-subset "$TEST_SUBSET"); fi
 if [ -n "$GRAM_TRAIN_IMAGES" ]; then gram_args+=(--gram-train-images "$GRAM_TRAIN_IMAGES"); fi
 runs=()
+# Whether `ood eval` has scored this run as trained, in the files of evaluation $1 ("", "-gram",
+# "-member2"): its score file, written last, exists and its metrics name the epochs trained. File
+# times would not do: a git checkout sets them all to the time of the checkout.
+scored() { [ -f "$dir/eval$1-scores.safetensors" ] && grep -qs "\"epochs\" : $epochs," "$dir/eval$1.json"; }
 for method in ${METHODS:-softmax duq mcdropout ensemble sdenet resnet belief-matching}; do
   dir="$OUT/$method$suffix"
   runs+=("$dir")
@@ -49,14 +53,13 @@ for method in ${METHODS:-softmax duq mcdropout ensemble sdenet resnet belief-mat
       { echo "failed: $dir (see $dir.log)"; exit 1; }
     tail -n 2 "$dir.log" | head -n 1
   fi
-  # The score file is written last, and evaluations before it existed wrote none.
-  if [ ! "$dir/eval-scores.safetensors" -nt "$dir/model.safetensors" ]; then
+  if ! scored ""; then
     "$BIN" ood eval --checkpoint "$dir" "${eval_args[@]}" > "$dir.eval.log" 2>&1 ||
       { echo "failed: ood eval of $dir (see $dir.eval.log)"; exit 1; }
   fi
   # The Gram detector post hoc on the softmax network: a row of its own.
   if [ "$method" = softmax ]; then
-    if [ ! "$dir/eval-gram-scores.safetensors" -nt "$dir/model.safetensors" ]; then
+    if ! scored -gram; then
       echo "$method: Gram-matrix evaluation, log in $dir.eval-gram.log"
       "$BIN" ood eval --checkpoint "$dir" --detector gram "${eval_args[@]}" ${gram_args[@]+"${gram_args[@]}"} \
         > "$dir.eval-gram.log" 2>&1 || { echo "failed: ood eval --detector gram of $dir (see $dir.eval-gram.log)"; exit 1; }
@@ -70,7 +73,7 @@ for method in ${METHODS:-softmax duq mcdropout ensemble sdenet resnet belief-mat
     count=$(grep -o '"members" : [0-9]*' "$dir/metrics.json" | grep -o '[0-9]*$') ||
       { echo "no member count in $dir/metrics.json: retrain with \`penumbra ood train --method ensemble --out $dir\`"; exit 1; }
     for ((member = 0; member < count; member++)); do
-      if [ ! "$dir/eval-member$member-scores.safetensors" -nt "$dir/model.safetensors" ]; then
+      if ! scored "-member$member"; then
         "$BIN" ood eval --checkpoint "$dir" --member "$member" "${eval_args[@]}" > "$dir.eval-member$member.log" 2>&1 ||
           { echo "failed: ood eval --member $member of $dir (see $dir.eval-member$member.log)"; exit 1; }
       fi
