@@ -37,15 +37,17 @@ if [ -n "$TRAIN_SUBSET" ]; then train_args+=(--train-subset "$TRAIN_SUBSET"); su
 if [ -n "$TEST_SUBSET" ]; then train_args+=(--test-subset "$TEST_SUBSET"); eval_args+=(--test-subset "$TEST_SUBSET"); fi
 if [ -n "$GRAM_TRAIN_IMAGES" ]; then gram_args+=(--gram-train-images "$GRAM_TRAIN_IMAGES"); fi
 runs=()
+# Whether the JSON file $1 (metrics or an evaluation's) exists and names the epochs of this run.
+names_epochs() { grep -qs "\"epochs\" : $epochs," "$1"; }
 # Whether `ood eval` has scored this run as trained, in the files of evaluation $1 ("", "-gram",
 # "-member2"): its score file, written last, exists and its metrics name the epochs trained. File
 # times would not do: a git checkout sets them all to the time of the checkout.
-scored() { [ -f "$dir/eval$1-scores.safetensors" ] && grep -qs "\"epochs\" : $epochs," "$dir/eval$1.json"; }
+scored() { [ -f "$dir/eval$1-scores.safetensors" ] && names_epochs "$dir/eval$1.json"; }
 for method in ${METHODS:-softmax duq mcdropout ensemble sdenet resnet belief-matching}; do
   dir="$OUT/$method$suffix"
   runs+=("$dir")
   epochs=${EPOCHS:-$(case "$method" in sdenet | resnet) echo 40 ;; *) echo 30 ;; esac)}
-  if [ -f "$dir/metrics.json" ] && grep -q "\"epochs\" : $epochs," "$dir/metrics.json"; then
+  if names_epochs "$dir/metrics.json"; then
     echo "$method: $epochs epochs already trained ($dir)"
   else
     echo "$method: training for $epochs epochs, log in $dir.log"
