@@ -81,11 +81,15 @@ public struct GPCurveSampler: Sendable {
   public var kernel: CurveKernel
   /// DeepMind's random-hyperparameter setting: l ~ U[0.1, 0.6], σ_f ~ U[0.1, 1] per function.
   public var randomHyperparameters: Bool
+  /// Every task gets exactly this many context points instead of the protocol's random count
+  /// (for scoring a model at one context size); at most `evaluationTargetCount`.
+  public var contextCount: Int?
 
-  public init(protocol curveProtocol: CurveProtocol, kernel: CurveKernel, randomHyperparameters: Bool = false) {
+  public init(protocol curveProtocol: CurveProtocol, kernel: CurveKernel, randomHyperparameters: Bool = false, contextCount: Int? = nil) {
     self.curveProtocol = curveProtocol
     self.kernel = kernel
     self.randomHyperparameters = randomHyperparameters
+    self.contextCount = contextCount
   }
 
   /// Noise variance added to the draws: DeepMind's std 0.02; NPF's white noise 0.1 for the
@@ -151,18 +155,18 @@ public struct GPCurveSampler: Sendable {
     switch curveProtocol {
     case .npf:
       let x = Tensor.uniform([size, 128], low: -2, high: 2, dtype: .float64).sorted(dim: 1).values.unsqueeze(-1)
-      let counts = Tensor.randint(0, 51, [size]).toArray(Int.self)
+      let counts = contextCounts(size, low: 0, high: 50)
       return (x, Tensor.ones([size, 128], dtype: .float64), counts.map { randomSubset($0, of: 128) })
     case .deepmind where !training:
       // DeepMind's test grid: arange(−2, 2, 0.01), 400 points.
       let x = Tensor.arange(-2, 2, step: 0.01, dtype: .float64).reshape(1, 400, 1).expand(size, 400, 1).contiguous()
-      let counts = Tensor.randint(3, 50, [size]).toArray(Int.self)
+      let counts = contextCounts(size, low: 3, high: 49)
       return (x, Tensor.ones([size, 400], dtype: .float64), counts.map { randomSubset($0, of: 400) })
     case .deepmind:
       // n_context ~ U{3..49} and U{0..50 − n_context − 1} extra targets; x is random, so the
       // first n_context points of a task serve as its contexts.
-      let contexts = Tensor.randint(3, 50, [size]).toArray(Int.self)
-      let extras = (Tensor.rand([size], dtype: .float64) * Tensor(contexts.map { Double(50 - $0) }, dtype: .float64))
+      let contexts = contextCounts(size, low: 3, high: 49)
+      let extras = (Tensor.rand([size], dtype: .float64) * Tensor(contexts.map { Double(Swift.max(50 - $0, 0)) }, dtype: .float64))
         .floor().toArray(Double.self).map(Int.init)
       let totals = zip(contexts, extras).map { $0 + $1 }
       let width = totals.max()!
@@ -170,6 +174,11 @@ public struct GPCurveSampler: Sendable {
       let mask = Tensor(totals.flatMap { n in (0..<width).map { $0 < n ? 1.0 : 0 } }, shape: [size, width], dtype: .float64)
       return (x, mask, contexts.map { Array(0..<$0) })
     }
+  }
+
+  /// Each task's context count: `contextCount`, or uniform on low...high.
+  func contextCounts(_ size: Int, low: Int, high: Int) -> [Int] {
+    contextCount.map { Array(repeating: $0, count: size) } ?? Tensor.randint(low, high + 1, [size]).toArray(Int.self)
   }
 
   /// `count` distinct indices of 0..<n in random order.

@@ -17,7 +17,8 @@ public enum LatentDraws: String, Codable, Sendable, CaseIterable {
 
 /// Per-point log-likelihoods of a Neural Process and the GP oracle on the same tasks.
 public struct NeuralProcessScores: Codable, Sendable {
-  /// Mean over tasks of each task's context log-likelihood per context point (tasks without context skipped).
+  /// Mean over tasks of each task's context log-likelihood per context point (tasks without
+  /// context skipped; NaN, written as JSON null, when no task has context).
   public var contextLL: Double
   /// Mean over tasks of each task's target log-likelihood per target point (the NPF score when
   /// every task has 128 targets: summed log-likelihood / 128).
@@ -34,6 +35,36 @@ public struct NeuralProcessScores: Codable, Sendable {
   enum CodingKeys: String, CodingKey {
     case contextLL = "context_ll", targetLL = "target_ll", gpContextLL = "gp_context_ll", gpTargetLL = "gp_target_ll"
     case tasks, samples, zFrom = "z_from"
+  }
+
+  public init(
+    contextLL: Double, targetLL: Double, gpContextLL: Double?, gpTargetLL: Double?, tasks: Int, samples: Int, zFrom: LatentDraws?
+  ) {
+    (self.contextLL, self.targetLL, self.gpContextLL, self.gpTargetLL) = (contextLL, targetLL, gpContextLL, gpTargetLL)
+    (self.tasks, self.samples, self.zFrom) = (tasks, samples, zFrom)
+  }
+
+  // JSON has no NaN: an undefined context score (no task had context) is null.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    contextLL = try c.decodeIfPresent(Double.self, forKey: .contextLL) ?? .nan
+    targetLL = try c.decode(Double.self, forKey: .targetLL)
+    gpContextLL = try c.decodeIfPresent(Double.self, forKey: .gpContextLL)
+    gpTargetLL = try c.decodeIfPresent(Double.self, forKey: .gpTargetLL)
+    tasks = try c.decode(Int.self, forKey: .tasks)
+    samples = try c.decode(Int.self, forKey: .samples)
+    zFrom = try c.decodeIfPresent(LatentDraws.self, forKey: .zFrom)
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(contextLL.isNaN ? nil : contextLL, forKey: .contextLL)
+    try c.encode(targetLL, forKey: .targetLL)
+    if let gpContextLL { try c.encode(gpContextLL.isNaN ? nil : gpContextLL, forKey: .gpContextLL) }
+    try c.encodeIfPresent(gpTargetLL, forKey: .gpTargetLL)
+    try c.encode(tasks, forKey: .tasks)
+    try c.encode(samples, forKey: .samples)
+    try c.encodeIfPresent(zFrom, forKey: .zFrom)
   }
 }
 

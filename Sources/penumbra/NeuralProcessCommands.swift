@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import GaussianProcesses
+import ImageData
 import Metrics
 import NN
 import NeuralProcesses
@@ -254,7 +255,11 @@ extension NeuralProcessCommand {
     @Option(help: "Seed of the generated test tasks.") var seed: UInt64 = 2_024
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Image models: the test set (default: the training one), mnist or fashion-mnist.") var data: ImageSource?
-    @Option(help: "Image models: context pixels per image, a count or top-half, left-half, all.") var contextPoints: ContextPixels?
+    @Option(
+      help: """
+        Context points per task: a count (curves: instead of the protocol's random count; images: pixels), \
+        or for images top-half, left-half, all.
+        """) var contextPoints: ContextPixels?
 
     func run() throws {
       Torch.configureThreadsFromEnvironment()
@@ -266,6 +271,17 @@ extension NeuralProcessCommand {
       var sampler = run.sampler
       if let curveProtocol { sampler.curveProtocol = curveProtocol }
       if let kernel { sampler.kernel = kernel }
+      if let contextPoints {
+        guard case .fixedCount(let count) = contextPoints.selection else {
+          throw UsageError("--context-points \(contextPoints) is for images; curve tasks take a count of context points")
+        }
+        guard tasksFile == nil else { throw UsageError("--context-points does not apply to --tasks-file, whose tasks carry their own contexts") }
+        guard count <= sampler.evaluationTargetCount else {
+          throw UsageError(
+            "--context-points \(count): the \(sampler.curveProtocol.rawValue) protocol's test tasks have \(sampler.evaluationTargetCount) points")
+        }
+        sampler.contextCount = count
+      }
       let batches: [CurveBatch]
       if let tasksFile {
         let tasks = try TaskFile.read(URL(fileURLWithPath: tasksFile))
@@ -280,8 +296,11 @@ extension NeuralProcessCommand {
       if json {
         print(jsonLine(scores))
       } else {
-        print(String(format: "target ll %.4f (GP %.4f)   context ll %.4f (GP %.4f)   %d tasks", scores.targetLL,
-                     scores.gpTargetLL ?? .nan, scores.contextLL, scores.gpContextLL ?? .nan, scores.tasks))
+        let context =
+          scores.contextLL.isNaN
+          ? "context ll – (no task has context points)"
+          : String(format: "context ll %.4f (GP %.4f)", scores.contextLL, scores.gpContextLL ?? .nan)
+        print(String(format: "target ll %.4f (GP %.4f)   %@   %d tasks", scores.targetLL, scores.gpTargetLL ?? .nan, context, scores.tasks))
       }
     }
   }

@@ -35,6 +35,18 @@ struct GPCurveTests {
     #expect(batch.kernels[0] == Kernel(.periodic, lengthscale: 0.5, scale: 1, period: 0.25))
   }
 
+  @Test func aFixedContextCountGivesEveryTaskThatMany() {
+    for curveProtocol in CurveProtocol.allCases {
+      for training in [true, false] {
+        Torch.manualSeed(2)
+        let sampler = GPCurveSampler(protocol: curveProtocol, kernel: .periodic, contextCount: 60)
+        let batch = sampler.sample(batchSize: 8, training: training)
+        #expect(batch.context.counts == Array(repeating: 60, count: 8))
+        #expect(batch.target.counts.allSatisfy { $0 >= 60 })
+      }
+    }
+  }
+
   @Test func samplingIsDeterministicGivenTheSeed() {
     let sampler = GPCurveSampler(protocol: .deepmind, kernel: .matern52, randomHyperparameters: true)
     Torch.manualSeed(5)

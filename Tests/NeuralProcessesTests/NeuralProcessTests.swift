@@ -228,3 +228,17 @@ struct NeuralProcessTests {
   #expect(abs(fromFile.gpTargetLL! - inMemory.gpTargetLL!) < 1e-6)
 }
 
+
+/// Tasks without context points have no context score: it is NaN in memory and null in JSON
+/// (which has no NaN), and the target score is still defined.
+@Test func scoresWithoutContextWriteNullInJSON() throws {
+  Torch.manualSeed(4)
+  let sampler = GPCurveSampler(protocol: .npf, kernel: .eq, contextCount: 0)
+  let model = NeuralProcess(.init(kind: .attncnp, attention: .dot, hiddenSize: 16, latentSize: 16))
+  let scores = model.evaluate(batches: [sampler.sample(batchSize: 4, training: false)])
+  #expect(scores.contextLL.isNaN && scores.targetLL.isFinite && scores.tasks == 4)
+  let json = try JSONEncoder().encode(scores)
+  #expect(String(decoding: json, as: UTF8.self).contains("\"context_ll\":null"))
+  let decoded = try JSONDecoder().decode(NeuralProcessScores.self, from: json)
+  #expect(decoded.contextLL.isNaN && decoded.targetLL == scores.targetLL && decoded.gpTargetLL == scores.gpTargetLL)
+}
