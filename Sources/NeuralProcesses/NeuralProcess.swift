@@ -79,13 +79,17 @@ public final class NeuralProcess: Module {
     if c.design == .npf { initializeLikeNPF() }
   }
 
-  /// NPF's initialisation. Its MLPs (`linear_init`, called by its MLP's `reset_parameters`):
-  /// hidden layers Kaiming-uniform for ReLU (bound √(6/fan_in)), output layers Xavier-uniform,
-  /// biases zero; PyTorch's default (bound 1/√fan_in, uniform biases) shrinks the signal
-  /// through NPF's deep sum-merged decoder. Its multihead attender: key, query and value
-  /// projections N(0, 2/(size + head size)). Everything else (the ANP's r–z merger, the query
-  /// bias, the layer norms) keeps PyTorch's default, as in NPF, whose `weights_init` skips every
-  /// submodule of a module that has `reset_parameters`.
+  /// The initialisation of the NPF architecture: MLP hidden layers Kaiming-uniform for ReLU
+  /// (bound √(6/fan_in)), output layers Xavier-uniform, biases zero (PyTorch's default, bound
+  /// 1/√fan_in with uniform biases, shrinks the signal through NPF's deep sum-merged decoder);
+  /// the attender's key, query and value projections N(0, 2/(size + head size)), as NPF's.
+  /// This is not exactly what NPF's code ends up doing: its `linear_init` means Kaiming for the
+  /// hidden layers, but its `get_activation_name` returns the activation's class, not its name,
+  /// for the `nn.ReLU()` its MLPs pass, so their hidden weights keep PyTorch's default (with
+  /// zero biases), and its output layers get Kaiming-uniform (docs/results.md: tried on periodic
+  /// curves, no difference). Everything else (the ANP's r–z merger, the query bias, the layer
+  /// norms) keeps PyTorch's default, as in NPF, whose `weights_init` skips every submodule of a
+  /// module that has `reset_parameters`.
   private func initializeLikeNPF() {
     var mlps = [xEncoder, pairResizer, deterministicEncoder, decoderResizer, decoder].compactMap { $0 }
     if let feedForward = crossAttention.transformer?.feedForward { mlps.append(feedForward) }
