@@ -227,8 +227,8 @@ extension NeuralProcessCommand {
     var stepsThisRun: Int
     /// Training seconds over every run that built the checkpoint.
     var seconds: Double
-    /// This run's rate.
-    var stepsPerSecond: Double
+    /// This run's rate; nil when this run resumed an already finished one.
+    var stepsPerSecond: Double?
     /// nil when this run resumed an already finished one.
     var finalLoss: Double?
     var threads: Int

@@ -46,9 +46,10 @@ struct TrainingLoopTests {
     #expect(summary.firstStep == 5)
     #expect(summary.finalLoss?.isFinite == true)
     #expect(parameters(fresh) == parameters(reference))
-    // Resuming the finished run takes no step: no loss to report (nil, not NaN, which JSON cannot hold).
+    // Resuming the finished run takes no step: no loss or rate to report (nil, not NaN or 0).
     let again = try first.run(model: fresh, optimizer: Adam(fresh.parameters(), learningRate: 1e-2), resume: true, loss: loss(fresh))
-    #expect(again.firstStep == 10 && again.lastStep == 10 && again.finalLoss == nil)
+    #expect(again.firstStep == 10 && again.lastStep == 10 && again.finalLoss == nil && again.stepsPerSecond == nil)
+    #expect(summary.stepsPerSecond.map { $0 > 0 } == true)
     // Training time adds up over the runs that built the checkpoint.
     let earlier = summary.totalSeconds - summary.seconds
     #expect(earlier > 0 && earlier <= firstHalf.seconds + 1e-6)

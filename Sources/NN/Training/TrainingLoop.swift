@@ -29,7 +29,8 @@ public struct TrainingSummary: Sendable {
   public var totalSeconds: Double
   /// The last step's loss; nil when the run took no step (a resumed run that was already finished).
   public var finalLoss: Double?
-  public var stepsPerSecond: Double { Double(lastStep - firstStep) / Swift.max(seconds, 1e-9) }
+  /// This run's rate; nil when it took no step.
+  public var stepsPerSecond: Double? { lastStep > firstStep ? Double(lastStep - firstStep) / Swift.max(seconds, 1e-9) : nil }
 }
 
 /// A resumable training loop: progress on standard error, atomic checkpoints every
