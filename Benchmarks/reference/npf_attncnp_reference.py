@@ -27,39 +27,32 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from anp_reference import mlp  # Linear layers with ReLU between them
+
 torch.manual_seed(0)
 torch.set_default_dtype(torch.float64)
 
 R, HEADS = 16, 4
 
 
-def mlp(*sizes):
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
-
-
 def resizer(a, b):
-    return mlp(a, max(32, min(a, b)), b)
+    return mlp([a, max(32, min(a, b)), b])
 
 
 class AttnCNP(nn.Module):
     def __init__(self):
         super().__init__()
-        self.x_encoder = mlp(1, R, R)
+        self.x_encoder = mlp([1, R, R])
         self.pair_resizer = resizer(1, R)
-        self.deterministic_encoder = mlp(R, R, R, R)
+        self.deterministic_encoder = mlp([R, R, R, R])
         self.key_projection = nn.Linear(R, R, bias=False)
         self.query_projection = nn.Linear(R, R)
         self.value_projection = nn.Linear(R, R, bias=False)
         self.first_norm = nn.LayerNorm(R)
-        self.feed_forward = mlp(R, R, R)
+        self.feed_forward = mlp([R, R, R])
         self.second_norm = nn.LayerNorm(R)
         self.decoder_resizer = resizer(R, R)
-        self.decoder = mlp(R, R, R, R, R, 2)
+        self.decoder = mlp([R, R, R, R, R, 2])
 
     def heads(self, t):
         return t.view(t.size(0), HEADS, R // HEADS).transpose(0, 1)  # [heads, N, head size]
