@@ -28,6 +28,8 @@ struct NeuralProcessRun: Codable, Equatable {
   var learningRateDecay: Double?
   /// Image completion on this data set instead of curves (nil: curves).
   var images: ImageSource?
+  /// The checkpoint whose weights the run started from (nil: a fresh initialisation).
+  var initialisedFrom: String?
 
   var sampler: GPCurveSampler {
     GPCurveSampler(protocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters)
@@ -100,6 +102,11 @@ extension NeuralProcessCommand {
     @Option(help: "Seed of the initialisation and of every batch.") var seed: UInt64 = 0
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Continue from out/model.safetensors when it exists.") var resume = false
+    @Option(
+      help: """
+        Start from the weights of another trained run (its folder or model.safetensors) of the same model; \
+        its data and schedule may differ. The optimiser starts afresh; resuming such a run takes the same --init-from.
+        """) var initFrom: String?
     @Option(help: "Tasks per batch.") var batchSize = 16
     @Option(help: "Adam learning rate.") var learningRate = 1e-4
     @Option(help: "Divide the learning rate by this factor, exponentially, over the run (NPF: 10).") var learningRateDecay = 1.0
@@ -118,6 +125,7 @@ extension NeuralProcessCommand {
         throw ValidationError("--steps, --batch-size, --learning-rate, --hidden, --checkpoint-every and --evaluation-tasks must be positive")
       }
       guard curveTasks >= 0 else { throw ValidationError("--curve-tasks must be 0 (off) or positive") }
+      if initFrom != nil, data != nil { throw ValidationError("--init-from starts curve runs; image runs (--data) start afresh") }
       if curveTasks > 0, data != nil {
         throw ValidationError("--curve-tasks scores curve tasks; image runs (--data) report after training only")
       }
@@ -148,9 +156,17 @@ extension NeuralProcessCommand {
           kind: model, architecture: architecture, attention: attention, hiddenSize: hidden, latentSize: hidden,
           selfAttentionLayers: selfAttentionLayers, minimumStd: minimumStd),
         curveProtocol: curveProtocol, kernel: kernel, randomHyperparameters: randomHyperparameters,
-        batchSize: batchSize, learningRate: learningRate, learningRateDecay: learningRateDecay == 1 ? nil : learningRateDecay)
+        batchSize: batchSize, learningRate: learningRate, learningRateDecay: learningRateDecay == 1 ? nil : learningRateDecay,
+        initialisedFrom: initFrom.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
       Torch.manualSeed(seed)
       let network = NeuralProcess(run.model)
+      if let initFrom {
+        let (source, trained, _) = try NeuralProcessRun.load(initFrom)
+        guard source.model == run.model else {
+          throw UsageError("--init-from \(initFrom) holds a \(source.model.name) (\(source.model.design.rawValue) architecture) with other settings than this run's \(run.model.name): pass the same --model, --architecture, --attention, --hidden and --minimum-std")
+        }
+        try network.loadStateDict(Dictionary(uniqueKeysWithValues: trained.stateDict().map { ($0.name, $0.tensor) }))
+      }
       let optimizer = Adam(network.parameters(), learningRate: learningRate)
       let sampler = run.sampler
       let name = run.model.name
