@@ -19,7 +19,6 @@ Distances are in the tasks file's x units, as are --window and --period.
 """
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -49,7 +48,7 @@ def load(checkpoint, hidden, heads):
 
 
 def task_statistics(model, task, x_scale, window, period):
-    """Log-likelihood sums and attention statistics of one task (x in the file's units)."""
+    """One task's per-point log-likelihoods and attention statistics (x in the file's units)."""
     column = lambda v: torch.tensor(v, dtype=torch.float64).reshape(-1, 1)
     xc, yc, xt, yt = (column(task[k]) for k in ("x_context", "y_context", "x_target", "y_target"))
     mean, std, weights = model.predict(xc * x_scale, yc, xt * x_scale)
@@ -72,21 +71,6 @@ def task_statistics(model, task, x_scale, window, period):
         away = (cycles >= 1) & ((distance - cycles * period).abs() < window)
         stats["period_away"] = (w * away)[others].sum(1).mean().item()
         stats["period_away_uniform"] = away[others].double().mean(1).mean().item()
-    return stats
-    # Which target each context point is (the tasks' contexts are among their targets).
-    distance = (xt - xc.T).abs()  # [targets, contexts]
-    own = distance < 1e-12
-    is_context = own.any(1)
-    others = ~is_context
-    w = weights.mean(0)  # [targets, contexts], averaged over heads
-    entropy = -(weights * weights.clamp_min(1e-300).log()).sum(-1)  # [heads, targets]
-    stats.update(context_ll=ll[is_context].sum().item(), contexts=int(is_context.sum()),
-                 self=w[own].sum().item(), attended=entropy[:, is_context].exp().mean(0).sum().item(),
-                 others=int(others.sum()), near=(w * (distance < window))[others].sum().item())
-    if period > 0:
-        cycles = torch.round(distance / period)
-        away = (cycles >= 1) & ((distance - cycles * period).abs() < window)
-        stats["period_away"] = (w * away)[others].sum().item()
     return stats
 
 
