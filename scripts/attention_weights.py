@@ -93,16 +93,17 @@ def main():
     # Per-task scores averaged over tasks, as `penumbra np eval` reports them.
     print(json.dumps({"tasks": len(tasks), "target_ll": mean(stats, "target_ll"),
                       "context_ll": mean(with_context, "context_ll")}))
-    header = ["contexts", "tasks", "target LL", "context LL", "self", "attended", "near"]
+    columns = {"target LL": "target_ll", "context LL": "context_ll", "self": "self", "attended": "attended",
+               "near": "near"}
     if args.period > 0:
-        header += ["period away", "(uniform weights)"]
+        columns.update({"period away": "period_away", "(uniform weights)": "period_away_uniform"})
+    header = ["contexts", "tasks", *columns]
     print("| " + " | ".join(header) + " |\n|" + " ---: |" * len(header))
     for low, high in BINS:
         group = [s for s in with_context if low <= s["contexts"] <= high]
         if not group:
             continue
-        keys = ["target_ll", "context_ll", "self", "attended", "near"] + (["period_away", "period_away_uniform"] if args.period > 0 else [])
-        row = [f"{low}–{high}", len(group)] + [mean(group, key) for key in keys]
+        row = [f"{low}–{high}", len(group)] + [mean(group, key) for key in columns.values()]
         print("| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row) + " |")
 
 

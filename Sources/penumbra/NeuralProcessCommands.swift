@@ -38,8 +38,9 @@ struct NeuralProcessRun: Codable, Equatable {
   /// The run as one line of JSON with sorted keys, so equal runs compare equal as text.
   var json: String { jsonLine(self) }
 
-  /// The run and trained model saved at `path` (a run folder or its model.safetensors).
-  static func load(_ path: String) throws -> (NeuralProcessRun, NeuralProcess, CheckpointInfo) {
+  /// The run saved at `path` (a run folder or its model.safetensors) and its checkpoint file,
+  /// read from the checkpoint's metadata alone.
+  static func saved(at path: String) throws -> (run: NeuralProcessRun, checkpoint: URL, info: CheckpointInfo) {
     var url = URL(fileURLWithPath: path)
     if url.hasDirectoryPath || !url.pathExtension.hasSuffix("safetensors") { url.appendPathComponent("model.safetensors") }
     guard FileManager.default.fileExists(atPath: url.path) else {
@@ -49,6 +50,12 @@ struct NeuralProcessRun: Codable, Equatable {
     guard let config = info.config, let run = try? JSONDecoder().decode(NeuralProcessRun.self, from: Data(config.utf8)) else {
       throw UsageError("\(url.path) is not a Neural Process checkpoint (its metadata has no NP configuration)")
     }
+    return (run, url, info)
+  }
+
+  /// The run and trained model saved at `path` (a run folder or its model.safetensors).
+  static func load(_ path: String) throws -> (NeuralProcessRun, NeuralProcess, CheckpointInfo) {
+    let (run, url, info) = try saved(at: path)
     let model = NeuralProcess(run.model)
     _ = try Checkpoint.load(from: url, into: model)
     model.eval()
@@ -161,11 +168,11 @@ extension NeuralProcessCommand {
       Torch.manualSeed(seed)
       let network = NeuralProcess(run.model)
       if let initFrom {
-        let (source, trained, _) = try NeuralProcessRun.load(initFrom)
-        guard source.model == run.model else {
-          throw UsageError("--init-from \(initFrom) holds a \(source.model.name) (\(source.model.design.rawValue) architecture) with other settings than this run's \(run.model.name): pass the same --model, --architecture, --attention, --hidden and --minimum-std")
+        let source = try NeuralProcessRun.saved(at: initFrom)
+        guard source.run.model == run.model else {
+          throw UsageError("--init-from \(initFrom) holds a \(source.run.model.name) (\(source.run.model.design.rawValue) architecture) with other settings than this run's \(run.model.name): pass the same --model, --architecture, --attention, --hidden and --minimum-std")
         }
-        try network.loadStateDict(Dictionary(uniqueKeysWithValues: trained.stateDict().map { ($0.name, $0.tensor) }))
+        try Checkpoint.load(from: source.checkpoint, into: network)
       }
       let optimizer = Adam(network.parameters(), learningRate: learningRate)
       let sampler = run.sampler
