@@ -170,7 +170,7 @@ extension NeuralProcessCommand {
       if let initFrom {
         let source = try NeuralProcessRun.saved(at: initFrom)
         guard source.run.model == run.model else {
-          throw UsageError("--init-from \(initFrom) holds a \(source.run.model.name) (\(source.run.model.design.rawValue) architecture) with other settings than this run's \(run.model.name): pass the same --model, --architecture, --attention, --hidden and --minimum-std")
+          throw UsageError("--init-from \(initFrom) was trained with other model settings (\(source.run.model.name), \(source.run.model.design.rawValue) architecture) than this run (\(run.model.name)): pass the same --model, --architecture, --attention, --hidden and --minimum-std")
         }
         try Checkpoint.load(from: source.checkpoint, into: network)
       }
