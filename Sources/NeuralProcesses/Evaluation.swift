@@ -7,6 +7,11 @@ import Torch
 public enum LatentDraws: String, Codable, Sendable, CaseIterable {
   /// q(z | C): the model's predictive distribution given the context, the honest score.
   case context
+  /// q(z | T), each draw weighted by q(z | C) / q(z | T): an importance-sampled estimate of the
+  /// same log-likelihood as `context`, log ∫ q(z | C) p(y_T | z) dz, whose log-mean-exp is far
+  /// less biased low when q(z | C) is much wider than q(z | T) and the likelihood of all targets
+  /// at once is peaked around the z that fits them (Le et al. 2018 score latent NPs this way).
+  case importance
   /// q(z | T), the latent path applied to the targets (which contain the context), without
   /// importance weights: how NPF's code scores its LNP and AttnLNP (trained with `is_q_zCct`,
   /// evaluated with the targets in the batch and `is_force_mle_eval`). The z has seen the

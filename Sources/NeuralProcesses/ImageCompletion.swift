@@ -68,12 +68,12 @@ extension NeuralProcess {
       withNoGrad {
         // One set of z draws scores the targets (every pixel), the context pixels among them and
         // the predictive std, so the model runs once per draw.
-        let predictions = samplePredictions(context: c, targetX: t.x, samples: samples, zSource: zFrom == .targets ? t : nil)
+        let (predictions, logWeights) = scoringPredictions(context: c, target: t, samples: samples, zFrom: zFrom)
         let pixelLL = predictions.map { $0.logProb(t.y).sum(-1) }
         let visible = tasks.contextVisibility.flatten(from: 1)
-        target.add(summed: Self.logMeanExp(pixelLL.map { Masking.sum($0, mask: t.mask) }), counts: t.counts)
-        context.add(summed: Self.logMeanExp(pixelLL.map { ($0 * visible).sum(-1) }), counts: c.counts)
-        let predicted = Self.mixtureMoments(predictions).std.sum(-1)
+        target.add(summed: Self.logMeanExp(pixelLL.map { Masking.sum($0, mask: t.mask) }, logWeights: logWeights), counts: t.counts)
+        context.add(summed: Self.logMeanExp(pixelLL.map { ($0 * visible).sum(-1) }, logWeights: logWeights), counts: c.counts)
+        let predicted = Self.mixtureMoments(predictions, logWeights: logWeights).std.sum(-1)
         std.observed += (predicted * visible).sum().item()
         std.observedCount += visible.sum().item()
         std.unobserved += (predicted * (1 - visible)).sum().item()

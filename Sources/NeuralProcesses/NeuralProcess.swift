@@ -237,17 +237,32 @@ public final class NeuralProcess: Module {
     }
   }
 
-  /// The predictive distributions at `targetX` under `samples` draws of z from q(z | C), or
-  /// from q(z | `zSource`) when given (a single prediction for deterministic models). The draws
-  /// share the deterministic path, the costly part of an attentive model; targets go through in
-  /// chunks of `chunkSize`. Runs without gradients.
-  public func samplePredictions(
-    context: PointSet, targetX: Tensor, samples: Int, zSource: PointSet? = nil, chunkSize: Int = 4096
-  ) -> [Normal] {
+  /// The predictive distributions at `targetX` under `samples` draws of z from q(z | C) (a single
+  /// prediction for deterministic models). The draws share the deterministic path, the costly
+  /// part of an attentive model; targets go through in chunks of `chunkSize`. Runs without gradients.
+  public func samplePredictions(context: PointSet, targetX: Tensor, samples: Int, chunkSize: Int = 4096) -> [Normal] {
     withNoGrad {
-      let latent = latentDistribution(zSource ?? context)
+      let latent = latentDistribution(context)
       let draws = latent.map { latent in (0..<samples).map { _ in Optional(latent.sample()) } } ?? [nil]
       return predictions(context: context, targetX: targetX, draws: draws, chunkSize: chunkSize)
+    }
+  }
+
+  /// The predictions that score `target`: `samples` of them, z drawn as `zFrom` says, and for
+  /// `.importance` each draw's log importance weight log q(z | C) − log q(z | T), [B]; a single
+  /// prediction for deterministic models. Runs without gradients.
+  func scoringPredictions(
+    context: PointSet, target: PointSet, samples: Int, zFrom: LatentDraws
+  ) -> (predictions: [Normal], logWeights: [Tensor]?) {
+    withNoGrad {
+      guard let prior = latentDistribution(context) else {
+        return (predictions(context: context, targetX: target.x, draws: [nil], chunkSize: 4096), nil)
+      }
+      let proposal = zFrom == .context ? prior : latentDistribution(target)!
+      let draws = (0..<samples).map { _ in proposal.sample() }
+      let predicted = predictions(context: context, targetX: target.x, draws: draws, chunkSize: 4096)
+      guard zFrom == .importance else { return (predicted, nil) }
+      return (predicted, draws.map { prior.logProb($0).sum(-1) - proposal.logProb($0).sum(-1) })
     }
   }
 
@@ -277,12 +292,22 @@ public final class NeuralProcess: Module {
     Self.mixtureMoments(samplePredictions(context: context, targetX: targetX, samples: samples, chunkSize: chunkSize))
   }
 
-  /// Mean and standard deviation of an equally weighted mixture of Normals.
-  public static func mixtureMoments(_ components: [Normal]) -> (mean: Tensor, std: Tensor) {
+  /// Mean and standard deviation of a mixture of Normals [B, …], equally weighted or with
+  /// per-task log weights [B] for each component (normalised over the components).
+  public static func mixtureMoments(_ components: [Normal], logWeights: [Tensor]? = nil) -> (mean: Tensor, std: Tensor) {
     guard components.count > 1 else { return (components[0].mean, components[0].std) }
-    let mean = Tensor.stack(components.map(\.mean), dim: 0).mean(0)
-    let secondMoment = Tensor.stack(components.map { $0.variance + $0.mean.square() }, dim: 0).mean(0)
-    return (mean, (secondMoment - mean.square()).clamp(min: 0).sqrt())
+    let means = Tensor.stack(components.map(\.mean), dim: 0)
+    let secondMoments = Tensor.stack(components.map { $0.variance + $0.mean.square() }, dim: 0)
+    let average: (Tensor) -> Tensor
+    if let logWeights {
+      var weights = Tensor.stack(logWeights, dim: 0).softmax(dim: 0)
+      while weights.rank < means.rank { weights = weights.unsqueeze(-1) }
+      average = { ($0 * weights).sum(0) }
+    } else {
+      average = { $0.mean(0) }
+    }
+    let mean = average(means)
+    return (mean, (average(secondMoments) - mean.square()).clamp(min: 0).sqrt())
   }
 
   /// The training loss of a batch: −log-likelihood per target point for deterministic models, the
@@ -342,17 +367,14 @@ public final class NeuralProcess: Module {
   /// Per-task summed log-likelihood of `target`, [B]; latent models use a log-mean-exp over
   /// `samples` draws of z, from q(z | C) by default (`LatentDraws`).
   public func logLikelihood(context: PointSet, target: PointSet, samples: Int = 1, zFrom: LatentDraws = .context) -> Tensor {
-    guard configuration.kind.hasLatentPath else {
-      return pointLogLikelihood(predict(context: context, targetX: target.x), target)
-    }
-    let draws = samplePredictions(
-      context: context, targetX: target.x, samples: samples, zSource: zFrom == .targets ? target : nil
-    ).map { pointLogLikelihood($0, target) }
-    return Self.logMeanExp(draws)
+    let scored = scoringPredictions(context: context, target: target, samples: samples, zFrom: zFrom)
+    return Self.logMeanExp(scored.predictions.map { pointLogLikelihood($0, target) }, logWeights: scored.logWeights)
   }
 
-  /// log((1/S) Σ_s exp(draws[s])), elementwise over the S draws.
-  static func logMeanExp(_ draws: [Tensor]) -> Tensor {
-    Tensor.stack(draws, dim: 0).logSumExp(0) - Foundation.log(Double(draws.count))
+  /// log((1/S) Σ_s w_s exp(draws[s])), elementwise over the S draws, with log w_s = `logWeights[s]`
+  /// (nil: w_s = 1).
+  static func logMeanExp(_ draws: [Tensor], logWeights: [Tensor]? = nil) -> Tensor {
+    let weighted = logWeights.map { zip(draws, $0).map { $0 + $1 } } ?? draws
+    return Tensor.stack(weighted, dim: 0).logSumExp(0) - Foundation.log(Double(draws.count))
   }
 }

@@ -271,9 +271,10 @@ extension NeuralProcessCommand {
     @Option(help: "z samples for latent models (default: 32 for np, 8 for anp).") var samples: Int?
     @Option(
       help: """
-        Latent models: draw z from q(z | context), the predictive (context), or from q(z | targets) without \
-        importance weights, as NPF's code scores its LNP and AttnLNP (targets: optimistic, for comparing with \
-        NPF's published numbers only).
+        Latent models: draw z from q(z | context), the predictive (context); from q(z | targets) weighted by \
+        q(z | context) / q(z | targets), an importance-sampled estimate of the same predictive log-likelihood, far \
+        less biased low when q(z | context) is wide (importance); or from q(z | targets) without the weights, as \
+        NPF's code scores its LNP and AttnLNP (targets: optimistic, for comparing with NPF's published numbers only).
         """) var zFrom: LatentDraws = .context
     @Option(help: "Seed of the generated test tasks.") var seed: UInt64 = 2_024
     @Flag(help: "Print one JSON object.") var json = false

@@ -138,27 +138,50 @@ struct NeuralProcessTests {
     #expect(abs(kl!.item() - closed.mean().item()) < 1e-5)
   }
 
-  /// Scoring with z drawn from the targets' latent distribution (NPF's evaluation) is the
-  /// log-mean-exp of the likelihoods under draws from q(z | T), and differs from the default
-  /// draws from q(z | C).
-  @Test func scoringDrawsZFromTheChosenDistribution() {
+  /// Scoring with z drawn from the targets' latent distribution is the log-mean-exp of the
+  /// likelihoods under draws from q(z | T): unweighted (NPF's evaluation), or weighted by
+  /// q(z | C) / q(z | T) (importance sampling of the predictive likelihood); both differ from the
+  /// default draws from q(z | C), and from each other.
+  @Test(arguments: [LatentDraws.targets, .importance])
+  func scoringDrawsZFromTheChosenDistribution(_ zFrom: LatentDraws) {
     let model = small(.np)
     Torch.manualSeed(5)
     let (context, target) = sineTasks(batch: 3, contextRange: 2...4, targets: 20)
     let draws = 6
     Torch.manualSeed(6)
-    let fromTargets = model.logLikelihood(context: context, target: target, samples: draws, zFrom: .targets)
+    let scored = model.logLikelihood(context: context, target: target, samples: draws, zFrom: zFrom)
     Torch.manualSeed(6)
-    let posterior = model.latentDistribution(target)!
+    let (prior, posterior) = (model.latentDistribution(context)!, model.latentDistribution(target)!)
     let zs = (0..<draws).map { _ in posterior.sample() }
     let perDraw = zs.map { z in
-      (model.predict(context: context, targetX: target.x, z: z).logProb(target.y).sum(-1) * target.mask).sum(1)
+      let likelihood = (model.predict(context: context, targetX: target.x, z: z).logProb(target.y).sum(-1) * target.mask).sum(1)
+      return zFrom == .importance ? likelihood + prior.logProb(z).sum(-1) - posterior.logProb(z).sum(-1) : likelihood
     }
     let expected = Tensor.stack(perDraw, dim: 0).logSumExp(0) - Foundation.log(Double(draws))
-    #expect((fromTargets - expected).abs().max().item() < 1e-4)
-    Torch.manualSeed(6)
-    let fromContext = model.logLikelihood(context: context, target: target, samples: draws)
-    #expect((fromTargets - fromContext).abs().max().item() > 1e-3)
+    #expect((scored - expected).abs().max().item() < 1e-4)
+    for other in LatentDraws.allCases where other != zFrom {
+      Torch.manualSeed(6)
+      let otherScore = model.logLikelihood(context: context, target: target, samples: draws, zFrom: other)
+      #expect((scored - otherScore).abs().max().item() > 1e-3, "\(zFrom) against \(other)")
+    }
+  }
+
+  /// A mixture's moments: equal log weights give the equally weighted mixture's, and a weight
+  /// that dominates in a task gives that task its component's.
+  @Test func weightedMixtureMoments() {
+    Torch.manualSeed(8)
+    let components = (0..<3).map { _ in Normal(mean: Tensor.randn([2, 5, 1]), std: Tensor.uniform([2, 5, 1], low: 0.1, high: 1)) }
+    let equal = NeuralProcess.mixtureMoments(components)
+    let sameWeights = NeuralProcess.mixtureMoments(components, logWeights: (0..<3).map { _ in Tensor.full([2], -1.5) })
+    #expect((equal.mean - sameWeights.mean).abs().max().item() < 1e-6)
+    #expect((equal.std - sameWeights.std).abs().max().item() < 1e-6)
+    // Task 0 all on component 1, task 1 all on component 2.
+    let dominated = NeuralProcess.mixtureMoments(
+      components, logWeights: [Tensor([-100.0, -100]), Tensor([0.0, -100]), Tensor([-100.0, 0])])
+    for (task, component) in [(0, 1), (1, 2)] {
+      #expect((dominated.mean[task] - components[component].mean[task]).abs().max().item() < 1e-5)
+      #expect((dominated.std[task] - components[component].std[task]).abs().max().item() < 1e-5)
+    }
   }
 
   /// Predicting targets in chunks gives the same distribution as all at once.
