@@ -365,7 +365,7 @@ public final class NeuralProcess: Module {
   }
 
   /// Per-task summed log-likelihood of `target`, [B]; latent models use a log-mean-exp over
-  /// `samples` draws of z, from q(z | C) by default (`LatentDraws`).
+  /// `samples` draws of z, from q(z | C) by default (`LatentDraws`). Runs without gradients.
   public func logLikelihood(context: PointSet, target: PointSet, samples: Int = 1, zFrom: LatentDraws = .context) -> Tensor {
     let scored = scoringPredictions(context: context, target: target, samples: samples, zFrom: zFrom)
     return Self.logMeanExp(scored.predictions.map { pointLogLikelihood($0, target) }, logWeights: scored.logWeights)
