@@ -255,10 +255,10 @@ public final class NeuralProcess: Module {
     context: PointSet, target: PointSet, samples: Int, zFrom: LatentDraws
   ) -> (predictions: [Normal], logWeights: [Tensor]?) {
     withNoGrad {
-      guard let prior = latentDistribution(context) else {
-        return (predictions(context: context, targetX: target.x, draws: [nil], chunkSize: 4096), nil)
+      guard zFrom != .context, let prior = latentDistribution(context) else {
+        return (samplePredictions(context: context, targetX: target.x, samples: samples), nil)
       }
-      let proposal = zFrom == .context ? prior : latentDistribution(target)!
+      let proposal = latentDistribution(target)!
       let draws = (0..<samples).map { _ in proposal.sample() }
       let predicted = predictions(context: context, targetX: target.x, draws: draws, chunkSize: 4096)
       guard zFrom == .importance else { return (predicted, nil) }
