@@ -14,6 +14,9 @@
 # learning-rate schedule of the run it resumes: `make experiments-np STEPS=156250
 # OUT=out/experiments-np/npf-sigma-floor-0.01-steps-156250`. Each run scores CURVE_TASKS
 # (default 256) test tasks at every checkpoint (2,000 steps) into curve.csv and curve.png.
+# Latent models (np, anp) are scored with z from q(z | targets) importance-weighted towards
+# q(z | context) (`--z-from importance`), an estimate of their predictive log-likelihood far less
+# biased low than drawing from q(z | context); a finished run scored otherwise is re-scored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-20000}
@@ -38,9 +41,10 @@ for model in ${MODELS:-anp attncnp np cnp}; do
   for kernel in eq periodic noisy-matern; do echo "$kernel $model"; done
 done | xargs -P "$JOBS" -L 1 bash -c '
   kernel=$0; model=$1; dir='"$OUT"'/$kernel-$model
-  if [ -f "$dir/metrics.json" ] && grep -q "\"steps\" : '"$STEPS"'," "$dir/metrics.json"; then exit 0; fi
+  if [ -f "$dir/metrics.json" ] && grep -q "\"steps\" : '"$STEPS"'," "$dir/metrics.json" \
+    && ! grep -q "\"z_from\" : \"context\"" "$dir/metrics.json"; then exit 0; fi
   '"$BIN"' np train --model "$model" --architecture '"$ARCHITECTURE"' --protocol npf --kernel "$kernel" --steps '"$STEPS"' --batch-size 32 \
-    --learning-rate 1e-3 --learning-rate-decay 10 --minimum-std '"$MINIMUM_STD"' \
+    --learning-rate 1e-3 --learning-rate-decay 10 --minimum-std '"$MINIMUM_STD"' --z-from importance \
     --out "$dir" --resume --checkpoint-every 2000 --curve-tasks '"$CURVE_TASKS"' > "$dir.log" 2>&1 || { echo "failed: $dir (see $dir.log)"; exit 1; }
   tail -n 2 "$dir.log" | head -n 1'
 # Every finished run in the folder, in the NPF table's order.

@@ -124,6 +124,7 @@ extension NeuralProcessCommand {
     @Option(help: "Curves: score this many test tasks at every checkpoint into curve.csv and curve.png (0: off).")
     var curveTasks = 0
     @Option(help: "z samples for scoring latent models (default: 32 for np, 8 for anp).") var samples: Int?
+    @Option(help: LatentDraws.help) var zFrom: LatentDraws = .context
     @Option(help: "Train on image completion instead of curves: mnist or fashion-mnist.") var data: ImageSource?
     @Option(help: "Stacked multihead self-attention layers over the context in both paths (images: 2).") var selfAttentionLayers = 0
 
@@ -133,6 +134,9 @@ extension NeuralProcessCommand {
       }
       guard curveTasks >= 0 else { throw ValidationError("--curve-tasks must be 0 (off) or positive") }
       if initFrom != nil, data != nil { throw ValidationError("--init-from starts curve runs; image runs (--data) start afresh") }
+      if zFrom != .context, data != nil {
+        throw ValidationError("--z-from scores curve runs; score an image run with `penumbra np eval --checkpoint DIR --z-from \(zFrom.rawValue)`")
+      }
       if curveTasks > 0, data != nil {
         throw ValidationError("--curve-tasks scores curve tasks; image runs (--data) report after training only")
       }
@@ -183,17 +187,21 @@ extension NeuralProcessCommand {
         schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
       let curve = curveTasks > 0 ? try LearningCurveRecorder(
         folder: folder, resume: resume, batches: evaluationBatches(sampler, tasks: curveTasks, seed: 2_024),
-        title: "\(name.uppercased()) on \(kernel.rawValue) curves (\(curveProtocol.rawValue)): \(curveTasks) test tasks",
+        title: "\(name.uppercased()) on \(kernel.rawValue) curves (\(curveProtocol.rawValue)): \(curveTasks) test tasks"
+          + (model.hasLatentPath ? ", z from \(zFrom.rawValue)" : ""),
         published: curveProtocol == .npf ? publishedNPF[kernel.rawValue]?[model.rawValue] : nil) : nil
       let summary = try loop.run(
         model: network, optimizer: optimizer, resume: resume,
-        afterCheckpoint: { step, seconds in try curve?.record(network, step: step, trainSeconds: seconds, samples: samples) }
+        afterCheckpoint: { step, seconds in
+          try curve?.record(network, step: step, trainSeconds: seconds, samples: samples, zFrom: zFrom)
+        }
       ) { _ in
         let batch = sampler.sample(batchSize: batchSize)
         let (context, target) = batch.float32()
         return network.loss(context: context, target: target, contextIndices: batch.contextIndices).loss
       }
-      let scores = network.evaluate(batches: evaluationBatches(sampler, tasks: evaluationTasks, seed: 2_024), samples: samples)
+      let scores = network.evaluate(
+        batches: evaluationBatches(sampler, tasks: evaluationTasks, seed: 2_024), samples: samples, zFrom: zFrom)
       let metrics = TrainingMetrics(
         model: name, architecture: architecture.rawValue, protocol: curveProtocol.rawValue, kernel: kernel.rawValue, randomHyperparameters: randomHyperparameters,
         steps: steps, stepsThisRun: summary.lastStep - summary.firstStep, seconds: summary.totalSeconds,
@@ -226,8 +234,8 @@ extension NeuralProcessCommand {
       self.published = published
     }
 
-    func record(_ network: NeuralProcess, step: Int, trainSeconds: Double, samples: Int?) throws {
-      let scores = network.evaluate(batches: batches, samples: samples, withOracle: oracleTargetLL == nil)
+    func record(_ network: NeuralProcess, step: Int, trainSeconds: Double, samples: Int?, zFrom: LatentDraws) throws {
+      let scores = network.evaluate(batches: batches, samples: samples, zFrom: zFrom, withOracle: oracleTargetLL == nil)
       oracleTargetLL = oracleTargetLL ?? scores.gpTargetLL
       let references = [("GP oracle (target)", oracleTargetLL), ("NPF published (target)", published)]
         .compactMap { label, value in value.map { (label: label, value: $0) } }
@@ -269,13 +277,7 @@ extension NeuralProcessCommand {
     @Option(help: "JSON Lines tasks file to score instead of generated tasks.") var tasksFile: String?
     @Option(help: "Generated test tasks.") var tasks = 1000
     @Option(help: "z samples for latent models (default: 32 for np, 8 for anp).") var samples: Int?
-    @Option(
-      help: """
-        Latent models: draw z from q(z | context), the predictive (context); from q(z | targets) weighted by \
-        q(z | context) / q(z | targets), an importance-sampled estimate of the same predictive log-likelihood, far \
-        less biased low when q(z | context) is wide (importance); or from q(z | targets) without the weights, as \
-        NPF's code scores its LNP and AttnLNP (targets: optimistic, for comparing with NPF's published numbers only).
-        """) var zFrom: LatentDraws = .context
+    @Option(help: LatentDraws.help) var zFrom: LatentDraws = .context
     @Option(help: "Seed of the generated test tasks.") var seed: UInt64 = 2_024
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Image models: the test set (default: the training one), mnist or fashion-mnist.") var data: ImageSource?

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NN
+import NeuralProcesses
 
 extension NeuralProcessCommand {
   /// Published per-point target log-likelihoods of the Neural Process Family benchmark
@@ -49,14 +50,15 @@ extension NeuralProcessCommand {
     }
 
     func printCurveTable(_ rows: [TrainingMetrics]) {
-      print("| model | protocol | kernel | steps | train time | target LL | published (NPF) | GP oracle target LL | context LL | GP oracle context LL |")
-      print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      print("| model | protocol | kernel | steps | train time | target LL | z from (latent) | published (NPF) | GP oracle target LL | context LL | GP oracle context LL |")
+      print("| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
       for row in rows {
         let kind = row.model.split(separator: "-").first.map(String.init) ?? row.model
         let published = row.protocol == "npf" ? publishedNPF[row.kernel]?[kind] : nil
+        let latentZ: String = row.scores.zFrom?.rawValue ?? "–"
         let cells = [
           row.model + (row.architecture.map { " (\($0))" } ?? ""), row.protocol, row.kernel + (row.randomHyperparameters ? " (random hyp.)" : ""), "\(row.steps)",
-          ProgressReporter.format(row.seconds), String(format: "%.2f", row.scores.targetLL),
+          ProgressReporter.format(row.seconds), String(format: "%.2f", row.scores.targetLL), latentZ,
           published.map { String(format: "%.2f", $0) } ?? "–", row.scores.gpTargetLL.map { String(format: "%.2f", $0) } ?? "–",
           String(format: "%.2f", row.scores.contextLL), row.scores.gpContextLL.map { String(format: "%.2f", $0) } ?? "–",
         ]
