@@ -50,8 +50,9 @@ public struct SuperResolutionScores: Codable, Sendable {
 
 extension NeuralProcess {
   /// Scores the model on completion tasks built from `images` [N, 1, H, W] with `selection`,
-  /// in batches; latent models draw z as `zFrom` says. Random selections draw from libtorch's
-  /// generator: seed it for repeatable scores.
+  /// in batches; latent models draw z for the target scores as `zFrom` says (the context
+  /// scores always from q(z | C)). Random selections draw from libtorch's generator: seed it
+  /// for repeatable scores.
   public func evaluateCompletion(
     images: Tensor, selection: ContextSelection, scale: IntensityScale = .centred, samples: Int? = nil,
     zFrom: LatentDraws = .context, batchSize: Int = 50
@@ -62,17 +63,25 @@ extension NeuralProcess {
     var target = ScoreAccumulator()
     var std = (observed: 0.0, observedCount: 0.0, unobserved: 0.0, unobservedCount: 0.0)
     eval()
-    for start in stride(from: 0, to: images.size(0), by: batchSize) {
-      let tasks = PixelTaskBatch(images: images[start..<Swift.min(start + batchSize, images.size(0))], context: selection, scale: scale)
+    // Every selection is drawn before any z, so the tasks do not depend on the estimator.
+    let batches = stride(from: 0, to: images.size(0), by: batchSize).map { start in
+      PixelTaskBatch(images: images[start..<Swift.min(start + batchSize, images.size(0))], context: selection, scale: scale)
+    }
+    for tasks in batches {
       let (c, t) = (tasks.context, tasks.target)
       withNoGrad {
         // One set of z draws scores the targets (every pixel), the context pixels among them and
-        // the predictive std, so the model runs once per draw.
+        // the predictive std, so the model runs once per draw. Importance weights suit the
+        // targets only: on a few context pixels their log-mean-exp errs low by about the log of a
+        // typical weight, so other draws score the context from q(z | C), as curves do.
         let (predictions, logWeights) = scoringPredictions(context: c, target: t, samples: samples, zFrom: zFrom)
         let pixelLL = predictions.map { $0.logProb(t.y).sum(-1) }
         let visible = tasks.contextVisibility.flatten(from: 1)
         target.add(summed: Self.logMeanExp(pixelLL.map { Masking.sum($0, mask: t.mask) }, logWeights: logWeights), counts: t.counts)
-        context.add(summed: Self.logMeanExp(pixelLL.map { ($0 * visible).sum(-1) }, logWeights: logWeights), counts: c.counts)
+        let contextLL =
+          zFrom == .context
+          ? Self.logMeanExp(pixelLL.map { ($0 * visible).sum(-1) }) : logLikelihood(context: c, target: c, samples: samples)
+        context.add(summed: contextLL, counts: c.counts)
         let predicted = Self.mixtureMoments(predictions, logWeights: logWeights).std.sum(-1)
         std.observed += (predicted * visible).sum().item()
         std.observedCount += visible.sum().item()

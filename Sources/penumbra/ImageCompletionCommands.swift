@@ -60,16 +60,15 @@ let imageTrainingContexts = ContextSelection.randomFraction(0.03...0.3)
 let imageScale = IntensityScale.centred
 
 /// What `np train --data` writes to metrics.json.
-struct ImageTrainingMetrics: Codable {
+struct ImageTrainingMetrics: TrainingRunMetrics {
   var model: String
   var data: String
   var steps: Int
   var stepsThisRun: Int
   /// Training seconds over every run that built the checkpoint.
   var seconds: Double
-  /// This run's rate; nil when this run resumed an already finished one.
+  /// As in the curves' `TrainingMetrics`.
   var stepsPerSecond: Double?
-  /// nil when this run resumed an already finished one.
   var finalLoss: Double?
   var threads: Int
   var parameters: Int
@@ -117,7 +116,7 @@ extension NeuralProcessCommand.Train {
       model: name, data: source.rawValue, steps: steps, stepsThisRun: summary.lastStep - summary.firstStep,
       seconds: summary.totalSeconds, stepsPerSecond: summary.stepsPerSecond, finalLoss: summary.finalLoss, threads: Torch.threadCount,
       parameters: network.parameterCount, testImages: images.size(0), completion: completion, superResolution: superResolution)
-    try writeJSON(metrics, to: folder.appendingPathComponent("metrics.json"))
+    try writeRunMetrics(metrics, to: folder.appendingPathComponent("metrics.json"))
     try writeImageFigures(network, test: test, title: "\(name.uppercased()) on \(source.rawValue), \(steps) steps", folder: folder)
     for row in completion {
       print(String(format: "%@  %@ context pixels: target ll %.3f  context ll %.3f  std at observed %.3f", name, row.context.description,

@@ -78,6 +78,22 @@ func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
   try encoder.encode(value).write(to: url, options: .atomic)
 }
 
+/// The metrics.json of a training run, whose rate and final loss a run that only re-scores keeps.
+protocol TrainingRunMetrics: Codable {
+  var stepsPerSecond: Double? { get set }
+  var finalLoss: Double? { get set }
+}
+
+/// Writes `metrics` to `url`. A run that took no step (a finished run resumed, e.g. to score it
+/// with another estimator) keeps the rate and final loss of the metrics it replaces.
+func writeRunMetrics<M: TrainingRunMetrics>(_ metrics: M, to url: URL) throws {
+  var metrics = metrics
+  if metrics.finalLoss == nil, let data = try? Data(contentsOf: url), let previous = try? JSONDecoder().decode(M.self, from: data) {
+    (metrics.stepsPerSecond, metrics.finalLoss) = (previous.stepsPerSecond, previous.finalLoss)
+  }
+  try writeJSON(metrics, to: url)
+}
+
 func jsonLine<T: Encodable>(_ value: T) -> String {
   let encoder = JSONEncoder()
   encoder.outputFormatting = .sortedKeys
@@ -207,7 +223,7 @@ extension NeuralProcessCommand {
         steps: steps, stepsThisRun: summary.lastStep - summary.firstStep, seconds: summary.totalSeconds,
         stepsPerSecond: summary.stepsPerSecond, finalLoss: summary.finalLoss, threads: Torch.threadCount,
         parameters: network.parameterCount, scores: scores)
-      try writeJSON(metrics, to: folder.appendingPathComponent("metrics.json"))
+      try writeRunMetrics(metrics, to: folder.appendingPathComponent("metrics.json"))
       let figure = network.predictionFigure(sampler: sampler, title: "\(name.uppercased()) on \(kernel.rawValue) curves (\(curveProtocol.rawValue)), \(steps) steps")
       try figure.write(to: folder.appendingPathComponent("predictions.png"))
       print(String(format: "%@  target ll %.3f (GP %.3f)  context ll %.3f (GP %.3f)  %d tasks  %.0f s",
@@ -247,7 +263,7 @@ extension NeuralProcessCommand {
     }
   }
 
-  struct TrainingMetrics: Codable {
+  struct TrainingMetrics: TrainingRunMetrics {
     var model: String
     /// nil in metrics written before the architecture choice (the ANP paper's).
     var architecture: String?
@@ -258,9 +274,10 @@ extension NeuralProcessCommand {
     var stepsThisRun: Int
     /// Training seconds over every run that built the checkpoint.
     var seconds: Double
-    /// This run's rate; nil when this run resumed an already finished one.
+    /// The rate of the run that took the last steps; a finished run resumed to re-score it keeps
+    /// it from the metrics it replaces (nil when there were none).
     var stepsPerSecond: Double?
-    /// nil when this run resumed an already finished one.
+    /// The last training step's loss (kept like the rate).
     var finalLoss: Double?
     var threads: Int
     var parameters: Int
