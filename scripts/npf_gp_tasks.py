@@ -4,7 +4,8 @@
 Drawn independently of Penumbra's sampler, the way the Neural Process Family repository draws
 them (utils/data/gaussian_process.py): 128 sorted x ~ U[-2, 2], y from the kernel's prior by
 NumPy's SVD-based multivariate normal, no jitter; n_context ~ U{0..50} among the 128 points;
-targets are all 128. Scoring these beside Penumbra's own tasks checks the sampler end to end:
+targets are all 128 (`--targets rest`: only the points outside the context, to score prediction
+away from the observations alone). Scoring these beside Penumbra's own tasks checks the sampler end to end:
 
     python3 scripts/npf_gp_tasks.py --kernel periodic --tasks 256 --out /tmp/periodic.jsonl
     penumbra np eval --checkpoint RUN --tasks-file /tmp/periodic.jsonl
@@ -33,6 +34,8 @@ def main():
     parser.add_argument("--kernel", required=True, help="eq, periodic or noisy-matern")
     parser.add_argument("--tasks", type=int, default=256)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--targets", choices=["all", "rest"], default="all",
+                        help="all 128 points (NPF's), or the points outside the context")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -41,8 +44,9 @@ def main():
             x = np.sort(rng.uniform(-2, 2, 128))
             y = rng.multivariate_normal(np.zeros(128), covariance(args.kernel, x), method="svd")
             context = rng.permutation(128)[: rng.integers(0, 51)]
+            target = np.arange(128) if args.targets == "all" else np.setdiff1d(np.arange(128), context)
             task = {"x_context": x[context].tolist(), "y_context": y[context].tolist(),
-                    "x_target": x.tolist(), "y_target": y.tolist()}
+                    "x_target": x[target].tolist(), "y_target": y[target].tolist()}
             out.write(json.dumps(task) + "\n")
 
 
