@@ -50,6 +50,20 @@ import Torch
     #expect(some.stdUnobserved != nil)
   }
 
+  /// The estimator changes how the targets are scored, not the context score: that one draws
+  /// z from q(z | C) under every choice (importance weights would bias it low on a few pixels).
+  @Test func contextScoreIsTheSameUnderEveryEstimator() throws {
+    let (_, test) = try Self.data.get()
+    let network = model(.np)
+    func scores(_ zFrom: LatentDraws) -> ImageCompletionScores {
+      Torch.manualSeed(3)
+      return network.evaluateCompletion(images: test.images[0..<6], selection: .fixedCount(20), samples: 4, zFrom: zFrom, batchSize: 3)
+    }
+    let (weighted, unweighted) = (scores(.importance), scores(.targets))
+    #expect(weighted.contextLL == unweighted.contextLL)
+    #expect(weighted.targetLL != unweighted.targetLL)
+  }
+
   /// Super-resolution: the bilinear baseline of a 14×14 version is far from perfect but well
   /// above an empty guess, and PSNR is infinite-free.
   @Test func superResolutionScoresAreFinite() throws {
