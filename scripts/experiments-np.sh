@@ -13,7 +13,8 @@
 # OUT overrides the folder, which a run with another STEPS needs, as resuming keeps the
 # learning-rate schedule of the run it resumes: `make experiments-np STEPS=156250
 # OUT=out/experiments-np/npf-sigma-floor-0.01-steps-156250`. Each run scores CURVE_TASKS
-# (default 256) test tasks at every checkpoint (2,000 steps) into curve.csv and curve.png.
+# (default 256) test tasks at every checkpoint (2,000 steps) into curve.csv and curve.png; the
+# folder's curves-<kernel>.png draws the four models' target LL curves together.
 # Latent models (np, anp) are scored with z from q(z | targets) importance-weighted towards
 # q(z | context) (`--z-from importance`), an estimate of their predictive log-likelihood far less
 # biased low than drawing from q(z | context); a finished run scored otherwise is re-scored.
@@ -49,3 +50,8 @@ done | xargs -P "$JOBS" -L 1 bash -c '
   tail -n 2 "$dir.log" | head -n 1'
 # Every finished run in the folder, in the NPF table's order.
 $BIN np report $(for r in "${runs[@]}"; do set -- $r; if [ -f "$OUT/$1-$2/metrics.json" ]; then echo "$OUT/$1-$2"; fi; done) | tee "$OUT/table.md"
+# The four models' learning curves on one figure per kernel.
+for kernel in eq periodic noisy-matern; do
+  curves=$(for model in cnp np attncnp anp; do if [ -f "$OUT/$kernel-$model/curve.csv" ]; then echo "$OUT/$kernel-$model"; fi; done)
+  if [ -n "$curves" ]; then $BIN np report $curves --curves "$OUT/curves-$kernel.png" | tail -n 1; fi
+done

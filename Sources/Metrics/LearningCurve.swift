@@ -84,6 +84,26 @@ public struct LearningCurve: Equatable {
     }
     return figure
   }
+
+  /// The `column` of several runs' curves on one axes, a line per run labelled by `label`.
+  public static func comparisonFigure(
+    _ runs: [(label: String, curve: LearningCurve)], column: String, title: String, xLabel: String, yLabel: String
+  ) -> Figure {
+    let figure = Figure(width: 900, height: 560)
+    let axes = figure.axes()
+    axes.title = title
+    axes.xLabel = xLabel
+    axes.yLabel = yLabel
+    for (i, run) in runs.enumerated() {
+      guard let index = run.curve.columns.firstIndex(of: column) else {
+        preconditionFailure("comparisonFigure: \(run.label) has no column \(column) (has \(run.curve.columns))")
+      }
+      axes.line(
+        x: run.curve.points.map { Double($0.step) }, y: run.curve.points.map { $0.values[index] }, color: .palette(i),
+        label: run.label)
+    }
+    return figure
+  }
 }
 
 /// A run folder's learning curve: `curve.csv`, continued by a resumed run, and `curve.png`.

@@ -244,7 +244,7 @@ extension NeuralProcessCommand {
     var oracleTargetLL: Double?
 
     init(folder: URL, resume: Bool, batches: [CurveBatch], title: String, published: Double?) throws {
-      files = try LearningCurveFiles(folder: folder, columns: ["target_ll", "context_ll"], resume: resume)
+      files = try LearningCurveFiles(folder: folder, columns: curveColumns, resume: resume)
       self.batches = batches
       self.title = title
       self.published = published

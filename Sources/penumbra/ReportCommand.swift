@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Metrics
 import NN
 import NeuralProcesses
 
@@ -12,26 +13,58 @@ extension NeuralProcessCommand {
     "noisy-matern": ["cnp": -0.90, "attncnp": -0.71, "np": -0.83, "anp": -0.70],
   ]
 
+  /// The scores of a curve run's `curve.csv`, after the step.
+  static let curveColumns = ["target_ll", "context_ll"]
+
   struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Print Markdown tables of training runs (their metrics.json): curves with the NPF benchmark's published scores, images by context size.")
 
     @Argument(help: "Run folders written by `np train`.") var runs: [String]
 
+    @Option(help: "Also draw the runs' learning curves (target LL on their curve tasks, from curve.csv) on one figure, written to this PNG.")
+    var curves: String?
+
     func run() throws {
       var rows: [TrainingMetrics] = []
       var imageRows: [ImageTrainingMetrics] = []
+      var curvesByRun: [(label: String, curve: LearningCurve)] = []
+      var inTraining: [String] = []
       for run in runs {
-        let url = URL(fileURLWithPath: run).appendingPathComponent("metrics.json")
-        guard let data = try? Data(contentsOf: url) else { throw UsageError("no metrics.json in \(run): train it with `penumbra np train --out \(run)`") }
+        let folder = URL(fileURLWithPath: run)
+        let curve = try LearningCurve.read(from: folder.appendingPathComponent("curve.csv"), columns: curveColumns)
+        if !curve.points.isEmpty { curvesByRun.append((folder.lastPathComponent, curve)) }
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent("metrics.json")) else {
+          // A run still training has its curve but no metrics yet.
+          guard let last = curve.points.last else {
+            throw UsageError("no metrics.json in \(run): train it with `penumbra np train --out \(run)`")
+          }
+          inTraining.append(String(format: "%@: step %d, target LL %.2f on its curve tasks", run, last.step, last.values[0]))
+          continue
+        }
         if let image = try? JSONDecoder().decode(ImageTrainingMetrics.self, from: data) {
           imageRows.append(image)
         } else {
-          rows.append(try JSONDecoder().decode(TrainingMetrics.self, from: data))
+          do {
+            rows.append(try JSONDecoder().decode(TrainingMetrics.self, from: data))
+          } catch {
+            throw UsageError("\(run)/metrics.json is not the metrics of an `np train` run (\(error)); pass the run folders `np train --out` wrote")
+          }
         }
       }
       if !rows.isEmpty { printCurveTable(rows) }
       if !imageRows.isEmpty { printImageTable(imageRows) }
+      if !inTraining.isEmpty { print("\nStill training (no metrics.json yet):\n" + inTraining.map { "- " + $0 }.joined(separator: "\n")) }
+      if let curves {
+        guard !curvesByRun.isEmpty else {
+          throw UsageError("--curves: none of the runs has a curve.csv; `np train --curve-tasks N` records one")
+        }
+        try LearningCurve.comparisonFigure(
+          curvesByRun, column: "target_ll", title: "Target log-likelihood at each checkpoint",
+          xLabel: "training steps", yLabel: "log-likelihood per point (each run's curve tasks)"
+        ).write(to: URL(fileURLWithPath: curves))
+        print("wrote \(curves)")
+      }
     }
 
     func printImageTable(_ rows: [ImageTrainingMetrics]) {

@@ -1,7 +1,8 @@
 import Foundation
 import Metrics
-import Plots
 import Testing
+
+@testable import Plots
 
 /// The learning curve's CSV round-trips, a resumed run's points replace the ones it retraces,
 /// and a damaged file is refused with its line.
@@ -39,5 +40,23 @@ struct LearningCurveTests {
     #expect(FileManager.default.fileExists(atPath: files.png.path))
     #expect(try LearningCurveFiles(folder: folder, columns: ["accuracy"], resume: true).curve == files.curve)
     #expect(try LearningCurveFiles(folder: folder, columns: ["accuracy"], resume: false).curve.points.isEmpty)
+  }
+
+  /// Several runs on one axes: a line per run, labelled by run, through the chosen column.
+  @Test func comparisonFigureDrawsTheColumnOfEveryRun() {
+    let columns = ["target_ll", "context_ll"]
+    let short = LearningCurve(columns: columns, points: [.init(step: 100, values: [-1.2, 0.5], trainSeconds: 1)])
+    let long = LearningCurve(
+      columns: columns,
+      points: [.init(step: 100, values: [-1.0, 0.7], trainSeconds: 1), .init(step: 200, values: [-0.8, 0.9], trainSeconds: 2)])
+    let figure = LearningCurve.comparisonFigure(
+      [("short", short), ("long", long)], column: "target_ll", title: "t", xLabel: "steps", yLabel: "LL")
+    let lines = figure.grid[0][0].elements.compactMap { element -> (label: String?, x: [Double], y: [Double])? in
+      if case let .line(x, y, _, _, _, label) = element { return (label, x, y) }
+      return nil
+    }
+    #expect(lines.map(\.label) == ["short", "long"])
+    #expect(lines[0].x == [100] && lines[0].y == [-1.2])
+    #expect(lines[1].x == [100, 200] && lines[1].y == [-1.0, -0.8])
   }
 }
