@@ -70,11 +70,7 @@ public struct LearningCurve: Equatable {
   public func figure(
     title: String, xLabel: String, yLabel: String, labels: [String]? = nil, references: [(label: String, value: Double)] = []
   ) -> Figure {
-    let figure = Figure(width: 900, height: 560)
-    let axes = figure.axes()
-    axes.title = title
-    axes.xLabel = xLabel
-    axes.yLabel = yLabel
+    let (figure, axes) = Self.panel(title: title, xLabel: xLabel, yLabel: yLabel)
     let steps = points.map { Double($0.step) }
     for (i, label) in (labels ?? columns).enumerated() {
       axes.line(x: steps, y: points.map { $0.values[i] }, color: .palette(i), label: label)
@@ -85,15 +81,21 @@ public struct LearningCurve: Equatable {
     return figure
   }
 
-  /// The `column` of several runs' curves on one axes, a line per run labelled by `label`.
-  public static func comparisonFigure(
-    _ runs: [(label: String, curve: LearningCurve)], column: String, title: String, xLabel: String, yLabel: String
-  ) -> Figure {
+  /// The one-panel figure both curve figures draw on.
+  private static func panel(title: String, xLabel: String, yLabel: String) -> (Figure, Axes) {
     let figure = Figure(width: 900, height: 560)
     let axes = figure.axes()
     axes.title = title
     axes.xLabel = xLabel
     axes.yLabel = yLabel
+    return (figure, axes)
+  }
+
+  /// The `column` of several runs' curves on one axes, a line per run labelled by `label`.
+  public static func comparisonFigure(
+    _ runs: [(label: String, curve: LearningCurve)], column: String, title: String, xLabel: String, yLabel: String
+  ) -> Figure {
+    let (figure, axes) = Self.panel(title: title, xLabel: xLabel, yLabel: yLabel)
     for (i, run) in runs.enumerated() {
       guard let index = run.curve.columns.firstIndex(of: column) else {
         preconditionFailure("comparisonFigure: \(run.label) has no column \(column) (has \(run.curve.columns))")
