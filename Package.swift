@@ -67,6 +67,10 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // The command line itself: bad flags refused with what to do, a run trained, resumed, scored,
+    // reported and asked to predict end to end.
+    .testTarget(
+      name: "PenumbraTests", dependencies: ["penumbra", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
     // Training-step speed against PyTorch on the same libtorch (`make bench-core`): MLPs, and the
     // OoD benchmark's CNN under softmax and DUQ.

@@ -46,7 +46,10 @@ struct NeuralProcessRun: Codable, Equatable {
     guard FileManager.default.fileExists(atPath: url.path) else {
       throw UsageError("no checkpoint at \(url.path): pass the --out folder of `penumbra np train` or its model.safetensors")
     }
-    let info = try Checkpoint.info(at: url)
+    let info: CheckpointInfo
+    do { info = try Checkpoint.info(at: url) } catch {
+      throw UsageError("\(url.path) is damaged or not a checkpoint (\(error)); pass a model.safetensors written by `penumbra np train`, or train again")
+    }
     guard let config = info.config, let run = try? JSONDecoder().decode(NeuralProcessRun.self, from: Data(config.utf8)) else {
       throw UsageError("\(url.path) is not a Neural Process checkpoint (its metadata has no NP configuration)")
     }

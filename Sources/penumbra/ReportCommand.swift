@@ -25,7 +25,10 @@ extension NeuralProcessCommand {
     @Option(help: "Also draw the runs' learning curves (target LL on their curve tasks, from curve.csv) on one figure, written to this PNG.")
     var curves: String?
 
-    func run() throws {
+    func run() throws { print(try report()) }
+
+    /// The tables (and the in-training list) as printed; draws the --curves figure on the way.
+    func report() throws -> String {
       var rows: [TrainingMetrics] = []
       var imageRows: [ImageTrainingMetrics] = []
       var curvesByRun: [(label: String, curve: LearningCurve)] = []
@@ -52,9 +55,10 @@ extension NeuralProcessCommand {
           }
         }
       }
-      if !rows.isEmpty { printCurveTable(rows) }
-      if !imageRows.isEmpty { printImageTable(imageRows) }
-      if !inTraining.isEmpty { print("\nStill training (no metrics.json yet):\n" + inTraining.map { "- " + $0 }.joined(separator: "\n")) }
+      var sections: [String] = []
+      if !rows.isEmpty { sections.append(curveTable(rows)) }
+      if !imageRows.isEmpty { sections.append(imageTable(imageRows)) }
+      if !inTraining.isEmpty { sections.append("Still training (no metrics.json yet):\n" + inTraining.map { "- " + $0 }.joined(separator: "\n")) }
       if let curves {
         guard !curvesByRun.isEmpty else {
           throw UsageError("--curves: none of the runs has a curve.csv; `np train --curve-tasks N` records one")
@@ -63,28 +67,32 @@ extension NeuralProcessCommand {
           curvesByRun, column: "target_ll", title: "Target log-likelihood at each checkpoint",
           xLabel: "training steps", yLabel: "log-likelihood per point (each run's curve tasks)"
         ).write(to: URL(fileURLWithPath: curves))
-        print("wrote \(curves)")
+        sections.append("wrote \(curves)")
       }
+      return sections.joined(separator: "\n\n")
     }
 
-    func printImageTable(_ rows: [ImageTrainingMetrics]) {
+    func imageTable(_ rows: [ImageTrainingMetrics]) -> String {
       let contexts = rows[0].completion.map(\.context.description)
-      print("| model | data | steps | train time | " + contexts.map { "LL, \($0) px" }.joined(separator: " | ")
-        + " | std at observed, all px | super-res. 14→28 LL | PSNR (bilinear) |")
-      print("| --- | --- | ---: | ---: | " + contexts.map { _ in "---:" }.joined(separator: " | ") + " | ---: | ---: | ---: |")
+      var lines = ["| model | data | steps | train time | " + contexts.map { "LL, \($0) px" }.joined(separator: " | ")
+        + " | std at observed, all px | super-res. 14→28 LL | PSNR (bilinear) |"]
+      lines.append("| --- | --- | ---: | ---: | " + contexts.map { _ in "---:" }.joined(separator: " | ") + " | ---: | ---: | ---: |")
       for row in rows {
         let cells = [row.model, row.data, "\(row.steps)", ProgressReporter.format(row.seconds)]
           + row.completion.map { String(format: "%.2f", $0.scores.targetLL) }
           + [row.completion.last.map { String(format: "%.3f", $0.scores.stdObserved) } ?? "–",
              String(format: "%.2f", row.superResolution.targetLL),
              String(format: "%.1f dB (%.1f dB)", row.superResolution.psnr, row.superResolution.bilinearPSNR)]
-        print("| " + cells.joined(separator: " | ") + " |")
+        lines.append("| " + cells.joined(separator: " | ") + " |")
       }
+      return lines.joined(separator: "\n")
     }
 
-    func printCurveTable(_ rows: [TrainingMetrics]) {
-      print("| model | protocol | kernel | steps | train time | target LL | z from (latent) | published (NPF) | GP oracle target LL | context LL | GP oracle context LL |")
-      print("| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
+    func curveTable(_ rows: [TrainingMetrics]) -> String {
+      var lines = [
+        "| model | protocol | kernel | steps | train time | target LL | z from (latent) | published (NPF) | GP oracle target LL | context LL | GP oracle context LL |",
+        "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+      ]
       for row in rows {
         let kind = row.model.split(separator: "-").first.map(String.init) ?? row.model
         let published = row.protocol == "npf" ? publishedNPF[row.kernel]?[kind] : nil
@@ -95,8 +103,9 @@ extension NeuralProcessCommand {
           published.map { String(format: "%.2f", $0) } ?? "–", row.scores.gpTargetLL.map { String(format: "%.2f", $0) } ?? "–",
           String(format: "%.2f", row.scores.contextLL), row.scores.gpContextLL.map { String(format: "%.2f", $0) } ?? "–",
         ]
-        print("| " + cells.joined(separator: " | ") + " |")
+        lines.append("| " + cells.joined(separator: " | ") + " |")
       }
+      return lines.joined(separator: "\n")
     }
   }
 }
