@@ -111,6 +111,9 @@ public struct GPCurveSampler: Sendable {
     }
   }
 
+  /// Where both protocols draw x (before `xScale`): a model has seen no point outside it.
+  public static let xRange = -2.0...2.0
+
   /// How x is rescaled for the model: NPF maps [−2, 2] to [−1, 1].
   public var xScale: Double { curveProtocol == .npf ? 0.5 : 1 }
 
@@ -152,14 +155,15 @@ public struct GPCurveSampler: Sendable {
 
   /// Point locations x [B, N, 1], the mask of real points [B, N], and each task's context indices.
   func layout(_ size: Int, training: Bool) -> (x: Tensor, mask: Tensor, contexts: [[Int]]) {
+    let (low, high) = (Self.xRange.lowerBound, Self.xRange.upperBound)
     switch curveProtocol {
     case .npf:
-      let x = Tensor.uniform([size, 128], low: -2, high: 2, dtype: .float64).sorted(dim: 1).values.unsqueeze(-1)
+      let x = Tensor.uniform([size, 128], low: low, high: high, dtype: .float64).sorted(dim: 1).values.unsqueeze(-1)
       let counts = contextCounts(size, low: 0, high: 50)
       return (x, Tensor.ones([size, 128], dtype: .float64), counts.map { randomSubset($0, of: 128) })
     case .deepmind where !training:
       // DeepMind's test grid: arange(−2, 2, 0.01), 400 points.
-      let x = Tensor.arange(-2, 2, step: 0.01, dtype: .float64).reshape(1, 400, 1).expand(size, 400, 1).contiguous()
+      let x = Tensor.arange(low, high, step: 0.01, dtype: .float64).reshape(1, 400, 1).expand(size, 400, 1).contiguous()
       let counts = contextCounts(size, low: 3, high: 49)
       return (x, Tensor.ones([size, 400], dtype: .float64), counts.map { randomSubset($0, of: 400) })
     case .deepmind:
@@ -170,7 +174,7 @@ public struct GPCurveSampler: Sendable {
         .floor().toArray(Double.self).map(Int.init)
       let totals = zip(contexts, extras).map { $0 + $1 }
       let width = totals.max()!
-      let x = Tensor.uniform([size, width, 1], low: -2, high: 2, dtype: .float64)
+      let x = Tensor.uniform([size, width, 1], low: low, high: high, dtype: .float64)
       let mask = Tensor(totals.flatMap { n in (0..<width).map { $0 < n ? 1.0 : 0 } }, shape: [size, width], dtype: .float64)
       return (x, mask, contexts.map { Array(0..<$0) })
     }

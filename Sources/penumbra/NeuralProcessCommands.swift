@@ -356,7 +356,7 @@ extension NeuralProcessCommand {
       abstract: "Predict mean and std at query points from your own (x, y) context CSV; writes a CSV and a PNG.")
 
     @Option(help: "Run folder (or model.safetensors) written by `np train`.") var checkpoint: String
-    @Option(help: "CSV of context points: x,y per line (a header line is allowed).") var context: String
+    @Option(help: "CSV of context points: x,y per line (a header line is allowed); x in [−2, 2], where the models train.") var context: String
     @Option(help: "Query grid as start:end:count, e.g. -2:2:400.") var query = "-2:2:400"
     @Option(help: "Output CSV (x,mean,std); a PNG is written next to it.") var out: String
     @Option(help: "z samples for the predictive moments of latent models.") var samples = 32
@@ -367,6 +367,9 @@ extension NeuralProcessCommand {
       let (run, model, _) = try NeuralProcessRun.load(checkpoint)
       guard run.images == nil else { throw UsageError("\(checkpoint) holds an image model; `np predict` takes 1-D curve models") }
       let points = try PointsCSV.read(URL(fileURLWithPath: context))
+      if let warning = Self.extrapolationWarning(context: points.x, query: grid) {
+        FileHandle.standardError.write(Data((warning + "\n").utf8))
+      }
       let scale = run.sampler.xScale
       let contextSet = PointSet(
         x: Tensor(points.x.map { $0 * scale }, shape: [1, points.x.count, 1]), y: Tensor(points.y, shape: [1, points.y.count, 1]))
@@ -387,6 +390,19 @@ extension NeuralProcessCommand {
       let png = url.deletingPathExtension().appendingPathExtension("png")
       try figure.write(to: png)
       print("wrote \(url.path) and \(png.path)")
+    }
+
+    /// The model has seen x only in the protocols' range: beyond it a prediction is an
+    /// extrapolation nothing trained, which the user should hear of (and may rescale x).
+    static func extrapolationWarning(context: [Double], query: [Double]) -> String? {
+      let range = GPCurveSampler.xRange
+      let outside = [("context points", context), ("query points", query)].compactMap { name, xs in
+        let count = xs.filter { !range.contains($0) }.count
+        return count == 0 ? nil : "\(count) of the \(xs.count) \(name)"
+      }
+      guard !outside.isEmpty else { return nil }
+      return "warning: \(outside.joined(separator: " and ")) lie outside x ∈ [\(range.lowerBound), \(range.upperBound)], "
+        + "where the model was trained; its predictions there are extrapolations. Rescale x into that range to stay within it."
     }
   }
 }
