@@ -334,6 +334,9 @@ extension NeuralProcessCommand {
         guard tasks[0].xTarget[0].count == 1 else {
           throw UsageError("\(tasksFile): the 1-D Neural Processes need 1-D inputs, the file has \(tasks[0].xTarget[0].count)")
         }
+        warnIfExtrapolating([
+          ("context points", tasks.flatMap { $0.xContext.map { $0[0] } }), ("target points", tasks.flatMap { $0.xTarget.map { $0[0] } }),
+        ])
         batches = [sampler.batch(from: tasks)]
       } else {
         batches = evaluationBatches(sampler, tasks: tasks, seed: seed)
@@ -367,9 +370,7 @@ extension NeuralProcessCommand {
       let (run, model, _) = try NeuralProcessRun.load(checkpoint)
       guard run.images == nil else { throw UsageError("\(checkpoint) holds an image model; `np predict` takes 1-D curve models") }
       let points = try PointsCSV.read(URL(fileURLWithPath: context))
-      if let warning = Self.extrapolationWarning(context: points.x, query: grid) {
-        FileHandle.standardError.write(Data((warning + "\n").utf8))
-      }
+      warnIfExtrapolating([("context points", points.x), ("query points", grid)])
       let scale = run.sampler.xScale
       let contextSet = PointSet(
         x: Tensor(points.x.map { $0 * scale }, shape: [1, points.x.count, 1]), y: Tensor(points.y, shape: [1, points.y.count, 1]))
@@ -391,25 +392,30 @@ extension NeuralProcessCommand {
       try figure.write(to: png)
       print("wrote \(url.path) and \(png.path)")
     }
-
-    /// The model has seen x only in the protocols' range: beyond it a prediction is an
-    /// extrapolation nothing trained, which the user should hear of (and may rescale x).
-    static func extrapolationWarning(context: [Double], query: [Double]) -> String? {
-      let range = GPCurveSampler.xRange
-      let outside = [("context points", context), ("query points", query)].compactMap { name, xs in
-        let count = xs.filter { !range.contains($0) }.count
-        return count == 0 ? nil : "\(count) of the \(xs.count) \(name)"
-      }
-      guard !outside.isEmpty else { return nil }
-      return "warning: \(outside.joined(separator: " and ")) lie outside x ∈ [\(range.lowerBound), \(range.upperBound)], "
-        + "where the model was trained; its predictions there are extrapolations. Rescale x into that range to stay within it."
-    }
   }
 }
 
 extension NeuralProcessConfiguration {
   /// The run's label: the kind, its cross-attention for attncnp/anp.
   var name: String { kind.usesCrossAttention ? "\(kind.rawValue)-\(attention.rawValue)" : kind.rawValue }
+}
+
+/// The warning for points outside the x range every curve model trains on, or nil: there a
+/// prediction is an extrapolation nothing trained, which the user should hear of (and may
+/// rescale x). `points`: a name ("query points") and the x values.
+func extrapolationWarning(_ points: [(name: String, x: [Double])]) -> String? {
+  let range = GPCurveSampler.xRange
+  let outside = points.compactMap { name, xs in
+    let count = xs.filter { !range.contains($0) }.count
+    return count == 0 ? nil : "\(count) of the \(xs.count) \(name)"
+  }
+  guard !outside.isEmpty else { return nil }
+  return "warning: \(outside.joined(separator: " and ")) lie outside x ∈ [\(range.lowerBound), \(range.upperBound)], "
+    + "where the model was trained; its predictions there are extrapolations. Rescale x into that range to stay within it."
+}
+
+func warnIfExtrapolating(_ points: [(name: String, x: [Double])]) {
+  if let warning = extrapolationWarning(points) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
 }
 
 /// "start:end:count" → evenly spaced values.

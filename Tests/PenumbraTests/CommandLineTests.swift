@@ -150,11 +150,12 @@ import Testing
     #expect(report.contains("| np (npf) | npf | periodic | 10 |") && report.contains(" | importance | -0.96 | "), "\(report)")
   }
 
-  /// `np predict` warns when the user's points leave the x range every model trained on.
+  /// `np predict` and `np eval --tasks-file` warn when the user's points leave the x range
+  /// every curve model trained on.
   @Test func predictionsOutsideTheTrainingRangeAreFlagged() {
-    #expect(NeuralProcessCommand.Predict.extrapolationWarning(context: [-2, 0, 2], query: [-2, 2]) == nil)
+    #expect(extrapolationWarning([("context points", [-2, 0, 2]), ("query points", [-2, 2])]) == nil)
     #expect(
-      NeuralProcessCommand.Predict.extrapolationWarning(context: [-1, 5, 6], query: [0, 3])
+      extrapolationWarning([("context points", [-1, 5, 6]), ("query points", [0, 3])])
         == "warning: 2 of the 3 context points and 1 of the 2 query points lie outside x ∈ [-2.0, 2.0], where the model was trained; "
         + "its predictions there are extrapolations. Rescale x into that range to stay within it.")
   }
