@@ -334,9 +334,9 @@ extension NeuralProcessCommand {
         guard tasks[0].xTarget[0].count == 1 else {
           throw UsageError("\(tasksFile): the 1-D Neural Processes need 1-D inputs, the file has \(tasks[0].xTarget[0].count)")
         }
-        warnIfExtrapolating([
-          ("context points", tasks.flatMap { $0.xContext.map { $0[0] } }), ("target points", tasks.flatMap { $0.xTarget.map { $0[0] } }),
-        ])
+        warnOutsideTrainingRange(
+          x: [("context points", tasks.flatMap { $0.xContext.map { $0[0] } }), ("target points", tasks.flatMap { $0.xTarget.map { $0[0] } })],
+          y: tasks.flatMap { $0.yContext + $0.yTarget })
         batches = [sampler.batch(from: tasks)]
       } else {
         batches = evaluationBatches(sampler, tasks: tasks, seed: seed)
@@ -370,7 +370,7 @@ extension NeuralProcessCommand {
       let (run, model, _) = try NeuralProcessRun.load(checkpoint)
       guard run.images == nil else { throw UsageError("\(checkpoint) holds an image model; `np predict` takes 1-D curve models") }
       let points = try PointsCSV.read(URL(fileURLWithPath: context))
-      warnIfExtrapolating([("context points", points.x), ("query points", grid)])
+      warnOutsideTrainingRange(x: [("context points", points.x), ("query points", grid)], y: points.y)
       let scale = run.sampler.xScale
       let contextSet = PointSet(
         x: Tensor(points.x.map { $0 * scale }, shape: [1, points.x.count, 1]), y: Tensor(points.y, shape: [1, points.y.count, 1]))
@@ -400,22 +400,32 @@ extension NeuralProcessConfiguration {
   var name: String { kind.usesCrossAttention ? "\(kind.rawValue)-\(attention.rawValue)" : kind.rawValue }
 }
 
-/// The warning for points outside the x range every curve model trains on, or nil: there a
-/// prediction is an extrapolation nothing trained, which the user should hear of (and may
-/// rescale x). `points`: a name ("query points") and the x values.
-func extrapolationWarning(_ points: [(name: String, x: [Double])]) -> String? {
+/// Warnings for inputs unlike any the curve models trained on: x outside [−2, 2] (every
+/// protocol's range), where a prediction is an extrapolation, or y far beyond the unit-scale
+/// functions they learned. `x`: a name ("query points") and the x values; `y`: the observed y.
+func trainingRangeWarnings(x points: [(name: String, x: [Double])], y: [Double]) -> [String] {
+  var warnings: [String] = []
   let range = GPCurveSampler.xRange
   let outside = points.compactMap { name, xs in
     let count = xs.filter { !range.contains($0) }.count
     return count == 0 ? nil : "\(count) of the \(xs.count) \(name)"
   }
-  guard !outside.isEmpty else { return nil }
-  return "warning: \(outside.joined(separator: " and ")) lie outside x ∈ [\(range.lowerBound), \(range.upperBound)], "
-    + "where the model was trained; its predictions there are extrapolations. Rescale x into that range to stay within it."
+  if !outside.isEmpty {
+    warnings.append(
+      "warning: \(outside.joined(separator: " and ")) lie outside x ∈ [\(range.lowerBound), \(range.upperBound)], "
+        + "where the model was trained; its predictions there are extrapolations. Rescale x into that range to stay within it.")
+  }
+  // The training functions have unit variance (noisy Matérn: 1.1), so |y| > 10 is a 9σ event.
+  if let largest = y.map(abs).max(), largest > 10 {
+    warnings.append(
+      "warning: |y| reaches \(largest), but the model was trained on functions of unit scale (|y| rarely above 3); "
+        + "standardise y (subtract the mean, divide by the standard deviation) and scale the predictions back.")
+  }
+  return warnings
 }
 
-func warnIfExtrapolating(_ points: [(name: String, x: [Double])]) {
-  if let warning = extrapolationWarning(points) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+func warnOutsideTrainingRange(x points: [(name: String, x: [Double])], y: [Double]) {
+  for warning in trainingRangeWarnings(x: points, y: y) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
 }
 
 /// "start:end:count" → evenly spaced values.

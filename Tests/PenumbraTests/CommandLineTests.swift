@@ -151,13 +151,17 @@ import Testing
   }
 
   /// `np predict` and `np eval --tasks-file` warn when the user's points leave the x range
-  /// every curve model trained on.
-  @Test func predictionsOutsideTheTrainingRangeAreFlagged() {
-    #expect(extrapolationWarning([("context points", [-2, 0, 2]), ("query points", [-2, 2])]) == nil)
+  /// every curve model trained on, or their y the functions' scale.
+  @Test func inputsUnlikeTheTrainingFunctionsAreFlagged() {
+    #expect(trainingRangeWarnings(x: [("context points", [-2, 0, 2]), ("query points", [-2, 2])], y: [-3, 9.5]).isEmpty)
     #expect(
-      extrapolationWarning([("context points", [-1, 5, 6]), ("query points", [0, 3])])
-        == "warning: 2 of the 3 context points and 1 of the 2 query points lie outside x ∈ [-2.0, 2.0], where the model was trained; "
-        + "its predictions there are extrapolations. Rescale x into that range to stay within it.")
+      trainingRangeWarnings(x: [("context points", [-1, 5, 6]), ("query points", [0, 3])], y: [0.5, -250])
+        == [
+          "warning: 2 of the 3 context points and 1 of the 2 query points lie outside x ∈ [-2.0, 2.0], where the model was trained; "
+            + "its predictions there are extrapolations. Rescale x into that range to stay within it.",
+          "warning: |y| reaches 250.0, but the model was trained on functions of unit scale (|y| rarely above 3); "
+            + "standardise y (subtract the mean, divide by the standard deviation) and scale the predictions back.",
+        ])
   }
 
   static func metrics(_ run: URL) throws -> NeuralProcessCommand.TrainingMetrics {
