@@ -98,8 +98,7 @@ extension OODCommand {
 
     func run() throws {
       Torch.configureThreadsFromEnvironment()
-      let folder = URL(fileURLWithPath: out, isDirectory: true)
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      let folder = try runFolder(out, resume: resume)
       let run = settings
       let train = try run.trainingSet()
       let test = try testSet(subset: testSubset)

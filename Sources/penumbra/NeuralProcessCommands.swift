@@ -178,8 +178,7 @@ extension NeuralProcessCommand {
 
     func run() throws {
       Torch.configureThreadsFromEnvironment()
-      let folder = URL(fileURLWithPath: out, isDirectory: true)
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      let folder = try runFolder(out, resume: resume)
       if let data { return try trainOnImages(data, folder: folder) }
       let run = NeuralProcessRun(
         model: NeuralProcessConfiguration(

@@ -97,8 +97,8 @@ import Testing
     #expect(foreign?.hasPrefix("\(path)/foreign/metrics.json is not the metrics of an `np train` run") == true, "\(foreign ?? "accepted")")
   }
 
-  /// A small CNP trained, interrupted and resumed from its checkpoint, reported beside its
-  /// learning curve, and asked to predict from a user's CSV.
+  /// A small CNP trained, refused a second fresh start over its checkpoint, resumed from it,
+  /// reported beside its learning curve, and asked to predict from a user's CSV.
   @Test func aRunTrainsResumesReportsAndPredicts() throws {
     let folder = try Self.temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -108,6 +108,13 @@ import Testing
     var command = try Self.parse(train + " --steps 20")
     try command.run()
     #expect(try Self.metrics(run).steps == 20)
+    // Forgetting --resume must not overwrite the run.
+    let checkpoint = try Data(contentsOf: run.appendingPathComponent("model.safetensors"))
+    #expect(
+      Self.refusal(train + " --steps 30", run: true)
+        == "\(run.path) already holds a run (model.safetensors at step 20): pass --resume to continue it, "
+        + "or another --out to start afresh (or delete the folder to replace it)")
+    #expect(try Data(contentsOf: run.appendingPathComponent("model.safetensors")) == checkpoint)
 
     command = try Self.parse(train + " --steps 30 --resume")
     try command.run()
