@@ -98,7 +98,7 @@ extension OODCommand {
 
     func run() throws {
       Torch.configureThreadsFromEnvironment()
-      let folder = try runFolder(out, resume: resume)
+      let folder = try runFolder(out, resume: resume, unit: "epoch")
       let run = settings
       let train = try run.trainingSet()
       let test = try testSet(subset: testSubset)

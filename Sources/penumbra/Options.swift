@@ -24,12 +24,12 @@ extension ImageOODEvaluationKind.Detector: ExpressibleByArgument {}
 
 /// The --out folder of a training run, created if missing. A folder that already holds a
 /// checkpoint is refused unless the user asked to continue it: starting afresh would overwrite
-/// hours of training.
-func runFolder(_ out: String, resume: Bool) throws -> URL {
+/// hours of training. `unit`: what the checkpoint's step counts ("step", "epoch").
+func runFolder(_ out: String, resume: Bool, unit: String = "step") throws -> URL {
   let folder = URL(fileURLWithPath: out, isDirectory: true)
   let checkpoint = folder.appendingPathComponent("model.safetensors")
   if !resume, FileManager.default.fileExists(atPath: checkpoint.path) {
-    let step = (try? Checkpoint.info(at: checkpoint)).map { " at step \($0.step)" } ?? ""
+    let step = (try? Checkpoint.info(at: checkpoint)).map { " at \(unit) \($0.step)" } ?? ""
     throw UsageError(
       "\(out) already holds a run (model.safetensors\(step)): pass --resume to continue it, "
         + "or another --out to start afresh (or delete the folder to replace it)")
