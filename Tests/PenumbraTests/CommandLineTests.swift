@@ -143,6 +143,26 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: predictions.deletingPathExtension().appendingPathExtension("png").path))
   }
 
+  /// `gp fit` on a user's CSV: its posterior mean follows the smooth function the points came
+  /// from, and it writes the fit, the predictions and the figure.
+  @Test func gpFitFollowsTheUsersPoints() throws {
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let xs = (0..<25).map { -2 + 4 * Double($0) / 24 }
+    let data = folder.appendingPathComponent("points.csv")
+    try ("x,y\n" + xs.map { "\($0),\(sin(2 * $0))" }.joined(separator: "\n")).write(to: data, atomically: true, encoding: .utf8)
+    var command = try Self.parse("gp fit --data \(data.path) --kernel eq --points 101 --out \(folder.path)/gp")
+    try command.run()
+    let fit = try JSONDecoder().decode(
+      GaussianProcessCommand.FitResult.self, from: Data(contentsOf: folder.appendingPathComponent("gp/fit.json")))
+    #expect(fit.points == 25 && fit.logMarginalLikelihood.isFinite && fit.lengthscale > 0.2 && fit.lengthscale < 2)
+    let rows = try String(contentsOf: folder.appendingPathComponent("gp/predictions.csv"), encoding: .utf8)
+      .split(separator: "\n").dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
+    let inside = rows.filter { abs($0[0]) <= 2 }
+    #expect(inside.count > 80 && inside.allSatisfy { abs($0[1] - sin(2 * $0[0])) < 0.02 }, "\(inside.map { $0[1] - sin(2 * $0[0]) })")
+    #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("gp/fit.png").path))
+  }
+
   /// `--z-from` reaches the latent model's final scores, and the report names the estimator.
   @Test func latentRunsAreScoredWithTheChosenEstimator() throws {
     let folder = try Self.temporaryFolder()
