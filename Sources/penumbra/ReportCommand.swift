@@ -42,7 +42,13 @@ extension NeuralProcessCommand {
           guard let last = curve.points.last else {
             throw UsageError("no metrics.json in \(run): train it with `penumbra np train --out \(run)`")
           }
-          inTraining.append(String(format: "%@: step %d, target LL %.2f on its curve tasks", run, last.step, last.values[0]))
+          // Its checkpoint says what it trains, hence which published score it chases.
+          let published = (try? NeuralProcessRun.saved(at: run)).flatMap { saved in
+            saved.run.curveProtocol == .npf ? publishedNPF[saved.run.kernel.rawValue]?[saved.run.model.kind.rawValue] : nil
+          }
+          inTraining.append(
+            String(format: "%@: step %d, target LL %.2f on its curve tasks", run, last.step, last.values[0])
+              + (published.map { String(format: " (NPF: %.2f)", $0) } ?? ""))
           continue
         }
         if let image = try? JSONDecoder().decode(ImageTrainingMetrics.self, from: data) {

@@ -130,6 +130,11 @@ import Testing
     #expect(row?.contains(String(format: "| %.2f |", metrics.scores.targetLL)) == true, "\(report)")
     #expect(row?.contains("| -0.13 |") == true, "NPF's published RBF CNP score: \(report)")
     #expect(report.hasSuffix("wrote \(figure.path)") && FileManager.default.fileExists(atPath: figure.path))
+    // The same run before its metrics existed: listed with the score it chases.
+    try FileManager.default.removeItem(at: run.appendingPathComponent("metrics.json"))
+    let inTraining = try #require(Self.parse("np report \(run.path)") as? NeuralProcessCommand.Report).report()
+    let lastScore = try Self.lastCurveScore(run)
+    #expect(inTraining.hasSuffix(String(format: "- %@: step 30, target LL %.2f on its curve tasks (NPF: -0.13)", run.path, lastScore)), "\(inTraining)")
 
     let points = folder.appendingPathComponent("points.csv")
     try "x,y\n-1,0.5\n0,-0.25\n1.5,1\n".write(to: points, atomically: true, encoding: .utf8)
@@ -189,6 +194,11 @@ import Testing
           "warning: |y| reaches 250.0, but the model was trained on functions of unit scale (|y| rarely above 3); "
             + "standardise y (subtract the mean, divide by the standard deviation) and scale the predictions back.",
         ])
+  }
+
+  static func lastCurveScore(_ run: URL) throws -> Double {
+    let last = try String(contentsOf: run.appendingPathComponent("curve.csv"), encoding: .utf8).split(separator: "\n").last!
+    return Double(last.split(separator: ",")[1])!
   }
 
   static func metrics(_ run: URL) throws -> NeuralProcessCommand.TrainingMetrics {
