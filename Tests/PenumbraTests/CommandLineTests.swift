@@ -168,6 +168,23 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("gp/fit.png").path))
   }
 
+  /// `bo run` on GP-prior draws, the NP paper's experiment: Thompson sampling with the exact GP
+  /// ends with far less regret than random search, and `--out` keeps the result.
+  @Test func bayesianOptimisationBeatsRandomSearch() throws {
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var regret: [String: Double] = [:]
+    for surrogate in ["gp", "random"] {
+      let out = folder.appendingPathComponent("\(surrogate).json")
+      var command = try Self.parse("bo run --surrogate \(surrogate) --functions 8 --evaluations 15 --grid-size 200 --json --out \(out.path)")
+      try command.run()
+      let result = try JSONDecoder().decode(BayesOptCommand.RunResult.self, from: Data(contentsOf: out))
+      #expect(result.settings.functions == 8 && result.regret.simpleRegretMean.count == 15)
+      regret[surrogate] = result.regret.cumulativeRegret.mean
+    }
+    #expect(try #require(regret["gp"]) < 0.5 * #require(regret["random"]), "\(regret)")
+  }
+
   /// `--z-from` reaches the latent model's final scores, and the report names the estimator.
   @Test func latentRunsAreScoredWithTheChosenEstimator() throws {
     let folder = try Self.temporaryFolder()
