@@ -98,7 +98,7 @@ extension NeuralProcessCommand.Train {
     let optimizer = Adam(network.parameters(), learningRate: learningRate)
     let name = run.model.name
     let loop = TrainingLoop(
-      steps: steps, seed: seed, checkpoint: folder.appendingPathComponent("model.safetensors"),
+      steps: steps, seed: seed, checkpoint: folder.appendingPathComponent(runCheckpointName),
       checkpointEvery: checkpointEvery, config: run.json, label: "\(name) on \(source.rawValue)",
       schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
     let summary = try loop.run(model: network, optimizer: optimizer, resume: resume) { _ in

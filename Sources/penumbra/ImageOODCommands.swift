@@ -17,8 +17,6 @@ extension OODCommand {
     case fashionMNIST = "fashion-mnist"
   }
 
-  static let checkpointName = "model.safetensors"
-
   struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Train softmax, a deep ensemble, MC dropout, DUQ, belief matching, SDE-Net or its ResNet on Fashion-MNIST; writes model.safetensors and metrics.json.",
@@ -106,7 +104,7 @@ extension OODCommand {
       let curve = curveImages > 0
         ? try EpochCurveRecorder(folder: folder, resume: resume, run: run, test: test, images: curveImages) : nil
       let summary = try run.train(
-        model, on: train, epochs: epochCount, checkpoint: folder.appendingPathComponent(OODCommand.checkpointName),
+        model, on: train, epochs: epochCount, checkpoint: folder.appendingPathComponent(runCheckpointName),
         resume: resume, afterEpoch: { epochs, seconds in try curve?.record(model, epochs: epochs, trainSeconds: seconds) })
       run.prepareForScoring(model)
       let accuracy = Metrics.accuracy(
@@ -120,7 +118,7 @@ extension OODCommand {
       try writeJSON(metrics, to: folder.appendingPathComponent("metrics.json"))
       print(String(format: "%@: test accuracy %.4f  %d epochs  %.0f s  %d parameters", method.rawValue, accuracy,
                    summary.epochs, summary.totalSeconds, model.parameterCount))
-      print("wrote \(folder.path)/{\(OODCommand.checkpointName), metrics.json\(curve == nil ? "" : ", curve.csv, curve.png")}")
+      print("wrote \(folder.path)/{\(runCheckpointName), metrics.json\(curve == nil ? "" : ", curve.csv, curve.png")}")
     }
   }
 
@@ -337,7 +335,7 @@ func testSet(subset: Int?) throws -> ImageDataset {
 /// folder or its model.safetensors); errors say how to get a usable one.
 func loadImageOODModel(_ path: String) throws -> (URL, FashionMNISTRun, any ImageBenchmarkClassifier, CheckpointInfo) {
   var url = URL(fileURLWithPath: path)
-  if url.pathExtension != "safetensors" { url.appendPathComponent(OODCommand.checkpointName) }
+  if url.pathExtension != "safetensors" { url.appendPathComponent(runCheckpointName) }
   guard FileManager.default.fileExists(atPath: url.path) else {
     throw UsageError("no checkpoint at \(url.path): pass the --out folder of `penumbra ood train` (or its model.safetensors)")
   }

@@ -42,7 +42,7 @@ struct NeuralProcessRun: Codable, Equatable {
   /// read from the checkpoint's metadata alone.
   static func saved(at path: String) throws -> (run: NeuralProcessRun, checkpoint: URL, info: CheckpointInfo) {
     var url = URL(fileURLWithPath: path)
-    if url.hasDirectoryPath || !url.pathExtension.hasSuffix("safetensors") { url.appendPathComponent("model.safetensors") }
+    if url.hasDirectoryPath || !url.pathExtension.hasSuffix("safetensors") { url.appendPathComponent(runCheckpointName) }
     guard FileManager.default.fileExists(atPath: url.path) else {
       throw UsageError("no checkpoint at \(url.path): pass the --out folder of `penumbra np train` or its model.safetensors")
     }
@@ -200,7 +200,7 @@ extension NeuralProcessCommand {
       let sampler = run.sampler
       let name = run.model.name
       let loop = TrainingLoop(
-        steps: steps, seed: seed, checkpoint: folder.appendingPathComponent("model.safetensors"),
+        steps: steps, seed: seed, checkpoint: folder.appendingPathComponent(runCheckpointName),
         checkpointEvery: checkpointEvery, config: run.json, label: name,
         schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
       let curve = curveTasks > 0 ? try LearningCurveRecorder(

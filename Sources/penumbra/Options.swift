@@ -22,12 +22,15 @@ extension LatentDraws: ExpressibleByArgument {
 }
 extension ImageOODEvaluationKind.Detector: ExpressibleByArgument {}
 
+/// The checkpoint file in every training run's --out folder (`np train`, `ood train`).
+let runCheckpointName = "model.safetensors"
+
 /// The --out folder of a training run, created if missing. A folder that already holds a
 /// checkpoint is refused unless the user asked to continue it: starting afresh would overwrite
 /// hours of training. `unit`: what the checkpoint's step counts ("step", "epoch").
 func runFolder(_ out: String, resume: Bool, unit: String = "step") throws -> URL {
   let folder = URL(fileURLWithPath: out, isDirectory: true)
-  let checkpoint = folder.appendingPathComponent("model.safetensors")
+  let checkpoint = folder.appendingPathComponent(runCheckpointName)
   if !resume, FileManager.default.fileExists(atPath: checkpoint.path) {
     let step = (try? Checkpoint.info(at: checkpoint)).map { " at \(unit) \($0.step)" } ?? ""
     throw UsageError(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Metrics
 import NN
@@ -12,6 +13,11 @@ extension NeuralProcessCommand {
     "periodic": ["cnp": -0.99, "attncnp": -0.20, "np": -0.96, "anp": -0.35],
     "noisy-matern": ["cnp": -0.90, "attncnp": -0.71, "np": -0.83, "anp": -0.70],
   ]
+
+  /// NPF's published score for a run of `kind` (cnp, np, attncnp, anp) under `curveProtocol` on `kernel`; nil outside NPF's protocol.
+  static func published(curveProtocol: String, kernel: String, kind: String) -> Double? {
+    curveProtocol == CurveProtocol.npf.rawValue ? publishedNPF[kernel]?[kind] : nil
+  }
 
   /// The scores of a curve run's `curve.csv`, after the step.
   static let curveColumns = ["target_ll", "context_ll"]
@@ -43,8 +49,8 @@ extension NeuralProcessCommand {
             throw UsageError("no metrics.json in \(run): train it with `penumbra np train --out \(run)`")
           }
           // Its checkpoint says what it trains, hence which published score it chases.
-          let published = (try? NeuralProcessRun.saved(at: run)).flatMap { saved in
-            saved.run.curveProtocol == .npf ? publishedNPF[saved.run.kernel.rawValue]?[saved.run.model.kind.rawValue] : nil
+          let published = (try? NeuralProcessRun.saved(at: run)).flatMap {
+            NeuralProcessCommand.published(curveProtocol: $0.run.curveProtocol.rawValue, kernel: $0.run.kernel.rawValue, kind: $0.run.model.kind.rawValue)
           }
           inTraining.append(
             String(format: "%@: step %d, target LL %.2f on its curve tasks", run, last.step, last.values[0])
@@ -101,7 +107,7 @@ extension NeuralProcessCommand {
       ]
       for row in rows {
         let kind = row.model.split(separator: "-").first.map(String.init) ?? row.model
-        let published = row.protocol == "npf" ? publishedNPF[row.kernel]?[kind] : nil
+        let published = NeuralProcessCommand.published(curveProtocol: row.protocol, kernel: row.kernel, kind: kind)
         let latentZ: String = row.scores.zFrom?.rawValue ?? "–"
         let cells = [
           row.model + (row.architecture.map { " (\($0))" } ?? ""), row.protocol, row.kernel + (row.randomHyperparameters ? " (random hyp.)" : ""), "\(row.steps)",
