@@ -124,7 +124,7 @@ extension NeuralProcessCommand.Train {
     }
     print(String(format: "%@  super-resolution 14→28: ll %.3f  PSNR %.2f dB (bilinear %.2f dB)", name, superResolution.targetLL,
                  superResolution.psnr, superResolution.bilinearPSNR))
-    print("wrote \(folder.path)/{model.safetensors, metrics.json, completion.png, superres.png}")
+    print("wrote \(folder.path)/{\(runCheckpointName), metrics.json, completion.png, superres.png}")
   }
 }
 

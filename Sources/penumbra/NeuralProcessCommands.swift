@@ -231,7 +231,7 @@ extension NeuralProcessCommand {
       print(String(format: "%@  target ll %.3f (GP %.3f)  context ll %.3f (GP %.3f)  %d tasks  %.0f s",
                    name, scores.targetLL, scores.gpTargetLL ?? .nan, scores.contextLL, scores.gpContextLL ?? .nan,
                    scores.tasks, summary.totalSeconds))
-      print("wrote \(folder.path)/{model.safetensors, metrics.json, predictions.png\(curve == nil ? "" : ", curve.csv, curve.png")}")
+      print("wrote \(folder.path)/{\(runCheckpointName), metrics.json, predictions.png\(curve == nil ? "" : ", curve.csv, curve.png")}")
     }
   }
 

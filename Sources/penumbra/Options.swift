@@ -34,7 +34,7 @@ func runFolder(_ out: String, resume: Bool, unit: String = "step") throws -> URL
   if !resume, FileManager.default.fileExists(atPath: checkpoint.path) {
     let step = (try? Checkpoint.info(at: checkpoint)).map { " at \(unit) \($0.step)" } ?? ""
     throw UsageError(
-      "\(out) already holds a run (model.safetensors\(step)): pass --resume to continue it, "
+      "\(out) already holds a run (\(runCheckpointName)\(step)): pass --resume to continue it, "
         + "or another --out to start afresh (or delete the folder to replace it)")
   }
   try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
