@@ -45,19 +45,19 @@ let package = Package(
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "NN", dependencies: ["Torch"]),
     // Exact Gaussian-process regression: the baseline and oracle of the Neural Process experiments.
-    .target(name: "GaussianProcesses", dependencies: ["Torch", "NN"]),
+    .target(name: "GaussianProcesses", dependencies: ["Torch", "NN"], path: "Sources/Methods/GaussianProcesses"),
     .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses"]),
     // Data: GP curve tasks (the NP protocols), point sets, task files.
-    .target(name: "Datasets", dependencies: ["Torch", "GaussianProcesses"]),
+    .target(name: "Datasets", dependencies: ["Torch", "GaussianProcesses"], path: "Sources/Data/Datasets"),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "GaussianProcesses"]),
     // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
-    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "Plots", "ImageData"]),
+    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "Plots", "ImageData"], path: "Sources/Methods/NeuralProcesses"),
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses", "ImageData"], resources: [.copy("Fixtures")]),
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
-    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets", "Plots", "ImageData", "Metrics"]),
+    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets", "Plots", "ImageData", "Metrics"], path: "Sources/Methods/Uncertainty"),
     .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Torch", "ImageData", "Metrics"]),
     // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
-    .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots"]),
+    .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots"], path: "Sources/Methods/BayesOpt"),
     .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "GaussianProcesses", "NeuralProcesses", "Torch"]),
     .executableTarget(
       name: "penumbra",
@@ -90,7 +90,7 @@ let package = Package(
     .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Plots"], resources: [.copy("Fixtures")]),
     // Image data sets (Fashion-MNIST, MNIST 5k) and the ANP paper's pixel-regression tasks;
     // gzip reuses Plots' DEFLATE decoder.
-    .target(name: "ImageData", dependencies: ["Torch", "Plots", "Datasets"]),
+    .target(name: "ImageData", dependencies: ["Torch", "Plots", "Datasets"], path: "Sources/Data/ImageData"),
     .testTarget(name: "ImageDataTests", dependencies: ["ImageData"]),
   ],
   cxxLanguageStandard: .cxx17

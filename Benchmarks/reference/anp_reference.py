@@ -1,5 +1,5 @@
 """PyTorch reference of Penumbra's Neural Process (the same architecture as
-Sources/NeuralProcesses/NeuralProcess.swift), used by `make bench-np` to compare training speed
+Sources/Methods/NeuralProcesses/NeuralProcess.swift), used by `make bench-np` to compare training speed
 on the same libtorch.
 
 Architecture (ANP paper code, hidden size H, latent size L):

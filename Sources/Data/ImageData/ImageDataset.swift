@@ -162,8 +162,8 @@ public enum DataDirectory {
     }
     let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("data", isDirectory: true)
     if FileManager.default.fileExists(atPath: local.path) { return local }
-    // Sources/ImageData/ImageDataset.swift -> repository root.
+    // Sources/Data/ImageData/ImageDataset.swift -> repository root.
     return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("data", isDirectory: true)
+      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data", isDirectory: true)
   }
 }
