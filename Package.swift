@@ -44,6 +44,11 @@ let package = Package(
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "NN", dependencies: ["Torch"]),
+    // The one resumable training loop: objectives returning named loss terms, batch kinds
+    // (labelled, labelled + unlabelled, unlabelled, transformed copies), named optimisers,
+    // checkpoints with exact mid-epoch resume, progress, divergence and Ctrl-C handling.
+    .target(name: "Training", dependencies: ["Torch", "NN"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Torch"]),
     // Exact Gaussian-process regression: the baseline and oracle of the Neural Process experiments.
     .target(name: "GaussianProcesses", dependencies: ["Torch", "NN"], path: "Sources/Methods/GaussianProcesses"),
     .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses"]),
@@ -51,18 +56,19 @@ let package = Package(
     .target(name: "Datasets", dependencies: ["Torch", "GaussianProcesses"], path: "Sources/Data/Datasets"),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "GaussianProcesses"]),
     // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
-    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "Plots", "ImageData"], path: "Sources/Methods/NeuralProcesses"),
-    .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses", "ImageData"], resources: [.copy("Fixtures")]),
+    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Training", "Datasets", "GaussianProcesses", "Plots", "ImageData"], path: "Sources/Methods/NeuralProcesses"),
+    .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses", "ImageData", "Training"], resources: [.copy("Fixtures")]),
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
-    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets", "Plots", "ImageData", "Metrics"], path: "Sources/Methods/Uncertainty"),
-    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Torch", "ImageData", "Metrics"]),
+    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Training", "Datasets", "Plots", "ImageData", "Metrics"], path: "Sources/Methods/Uncertainty"),
+    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Training", "Torch", "ImageData", "Metrics"]),
     // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
     .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots"], path: "Sources/Methods/BayesOpt"),
     .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "GaussianProcesses", "NeuralProcesses", "Torch"]),
     .executableTarget(
       name: "penumbra",
       dependencies: [
-        "Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots", "ImageData", "Uncertainty", "Metrics",
+        "Torch", "NN", "Training", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots", "ImageData", "Uncertainty",
+        "Metrics",
         "BayesOpt",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -74,7 +80,7 @@ let package = Package(
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
     // Training-step speed against PyTorch on the same libtorch (`make bench-core`): MLPs, and the
     // OoD benchmark's CNN under softmax and DUQ.
-    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN", "Uncertainty"], path: "Benchmarks/Swift"),
+    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN", "Training", "Uncertainty"], path: "Benchmarks/Swift"),
     // Neural Process speed and memory against PyTorch and the exact GP (`make bench-np`).
     .executableTarget(
       name: "penumbra-bench-np", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses"],

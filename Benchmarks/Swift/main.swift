@@ -14,6 +14,7 @@
 import Foundation
 import NN
 import Torch
+import Training
 import Uncertainty
 
 Torch.prepareProcess()  // may restart the process, so before anything else
@@ -91,19 +92,19 @@ if let threads = intOption("threads") { Torch.threadCount = threads }
     let labels = (0..<batchCount).map { _ in Tensor.randint(0, 10, [spec.batch]) }
     if spec.model == .cnn {
       let model = SoftmaxClassifier(CNNClassifierNetwork(features: features))
-      let optimizer = SGD(model.parameters(), learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4)
+      let optimizers = Optimizers(SGD(model.parameters(), learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4))
       let initialLoss = withNoGrad { model.loss(xs[0], labels: labels[0]).item() }
       return (initialLoss, { i in
-        Tensor(model.trainingStep(xs[i % batchCount], labels: labels[i % batchCount], optimizer: optimizer))
+        Tensor(model.step(LabelledBatch(x: xs[i % batchCount], labels: labels[i % batchCount]), optimizers: optimizers).loss)
       })
     }
     var configuration = FashionMNISTRun(method: .duq).duq!
     configuration.featureSize = spec.sizes[3]
     let model = DUQ(features: features, configuration: configuration)
-    let optimizer = SGD(model.parameters(), learningRate: 0.05, momentum: 0.9, weightDecay: 1e-4)
+    let optimizers = Optimizers(SGD(model.parameters(), learningRate: 0.05, momentum: 0.9, weightDecay: 1e-4))
     let initialLoss = model.loss(xs[0], oneHot: labels[0].oneHot(classes: 10).to(.float32)).bce.item()
     return (initialLoss, { i in
-      model.trainingStep(xs[i % batchCount], labels: labels[i % batchCount], optimizer: optimizer).total
+      Tensor(model.step(LabelledBatch(x: xs[i % batchCount], labels: labels[i % batchCount]), optimizers: optimizers).loss)
     })
   }
 }

@@ -28,6 +28,11 @@ void pt_free(pt_tensor t) {
   ctorch::live_tensors.fetch_sub(1, std::memory_order_relaxed);
 }
 
+void pt_swap(pt_tensor a, pt_tensor b) {
+  if (a == nullptr || b == nullptr || a == b) return;
+  std::swap(*reinterpret_cast<at::Tensor *>(a), *reinterpret_cast<at::Tensor *>(b));
+}
+
 void pt_manual_seed(uint64_t seed) {
   auto gen = at::detail::getDefaultCPUGenerator();
   std::lock_guard<std::mutex> lock(gen.mutex());

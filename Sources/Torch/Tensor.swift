@@ -161,3 +161,12 @@ package func withInt64s<R>(_ values: [Int], _ body: (UnsafePointer<Int64>, Int32
     }
   }
 }
+
+extension Tensor {
+  /// Exchanges what this tensor and `other` refer to (both keep their own Swift objects), so a
+  /// module's functional call can run its forward on explicit parameter tensors and put its
+  /// own back afterwards; autograd graphs built in between keep the tensors they used.
+  package func swapContents(with other: Tensor) {
+    withExtendedLifetime((self, other)) { pt_swap(handle, other.handle) }
+  }
+}

@@ -5,6 +5,7 @@ import GaussianProcesses
 import NN
 import NeuralProcesses
 import Torch
+import Training
 
 extension ObjectiveFamily: ExpressibleByArgument {}
 extension NeuralProcessDraw: ExpressibleByArgument {}

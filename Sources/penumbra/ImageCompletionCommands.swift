@@ -4,6 +4,7 @@ import ImageData
 import NN
 import NeuralProcesses
 import Torch
+import Training
 
 /// The image data sets a Neural Process can complete (`make data` provides both).
 enum ImageSource: String, Codable, CaseIterable, ExpressibleByArgument {
@@ -95,15 +96,16 @@ extension NeuralProcessCommand.Train {
       learningRateDecay: learningRateDecay == 1 ? nil : learningRateDecay, images: source)
     Torch.manualSeed(seed)
     let network = NeuralProcess(run.model)
-    let optimizer = Adam(network.parameters(), learningRate: learningRate)
+    let optimizers = Optimizers(
+      Adam(network.parameters(), learningRate: learningRate),
+      schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
     let name = run.model.name
     let loop = TrainingLoop(
-      steps: steps, seed: seed, checkpoint: folder.appendingPathComponent(runCheckpointName),
-      checkpointEvery: checkpointEvery, config: run.json, label: "\(name) on \(source.rawValue)",
-      schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
-    let summary = try loop.run(model: network, optimizer: optimizer, resume: resume) { _ in
+      .steps(steps), seed: seed, checkpoint: folder.appendingPathComponent(runCheckpointName),
+      checkpointEvery: checkpointEvery, config: run.json, label: "\(name) on \(source.rawValue)")
+    let summary = try loop.run(network, optimizers: optimizers, resume: resume) { _ in
       let tasks = PixelTaskBatch(images: train.randomBatch(size: batchSize).images, context: imageTrainingContexts, scale: imageScale)
-      return network.loss(context: tasks.context, target: tasks.target, contextIndices: tasks.contextIndices).loss
+      return NeuralProcessTasks(context: tasks.context, target: tasks.target, contextIndices: tasks.contextIndices)
     }
     let images = test.images[0..<Swift.min(evaluationTasks, test.count)]
     let completion = ContextPixels.figureRows.map { pixels in

@@ -5,6 +5,7 @@ import Metrics
 import NN
 import Plots
 import Torch
+import Training
 import Uncertainty
 
 extension ImageOODMethod: ExpressibleByArgument {}
@@ -111,13 +112,13 @@ extension OODCommand {
         probabilities: ImageScores(model: model, images: test.images, measure: .maxProbability).probabilities,
         labels: test.labels.toArray(Int.self))
       let metrics = ImageTrainingMetrics(
-        method: method, epochs: summary.epochs, epochsThisRun: summary.epochs - summary.firstEpoch,
+        method: method, epochs: summary.lastStep, epochsThisRun: summary.lastStep - summary.firstStep,
         seconds: summary.totalSeconds, secondsThisRun: summary.seconds, finalLoss: summary.finalLoss,
         trainImages: train.count, testImages: test.count, testAccuracy: accuracy, parameters: model.parameterCount,
         threads: Torch.threadCount, run: run)
       try writeJSON(metrics, to: folder.appendingPathComponent("metrics.json"))
       print(String(format: "%@: test accuracy %.4f  %d epochs  %.0f s  %d parameters", method.rawValue, accuracy,
-                   summary.epochs, summary.totalSeconds, model.parameterCount))
+                   summary.lastStep, summary.totalSeconds, model.parameterCount))
       print("wrote \(folder.path)/{\(runCheckpointName), metrics.json\(curve == nil ? "" : ", curve.csv, curve.png")}")
     }
   }
@@ -356,7 +357,7 @@ func loadImageOODModel(_ path: String) throws -> (URL, FashionMNISTRun, any Imag
     throw UsageError("\(url.path) does not fit a \(run.method.rawValue) model (\(error)); \(retrain)")
   }
   run.prepareForScoring(model)
-  if let done = info.metadata[EpochCheckpointing.batchesDoneKey] {
+  if let done = info.metadata[TrainingLoop.batchesDoneKey] {
     let note = "note: \(url.path) was saved \(done) batches into epoch \(info.step + 1) (an interrupted run); "
       + "its scores are of that state, reported as \(info.step) epochs. `ood train --resume` finishes the epoch.\n"
     FileHandle.standardError.write(Data(note.utf8))

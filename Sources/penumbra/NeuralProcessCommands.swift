@@ -8,6 +8,7 @@ import NN
 import NeuralProcesses
 import Plots
 import Torch
+import Training
 
 struct NeuralProcessCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -196,27 +197,28 @@ extension NeuralProcessCommand {
         }
         try Checkpoint.load(from: source.checkpoint, into: network)
       }
-      let optimizer = Adam(network.parameters(), learningRate: learningRate)
+      let optimizers = Optimizers(
+        Adam(network.parameters(), learningRate: learningRate),
+        schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
       let sampler = run.sampler
       let name = run.model.name
       let loop = TrainingLoop(
-        steps: steps, seed: seed, checkpoint: folder.appendingPathComponent(runCheckpointName),
-        checkpointEvery: checkpointEvery, config: run.json, label: name,
-        schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
+        .steps(steps), seed: seed, checkpoint: folder.appendingPathComponent(runCheckpointName),
+        checkpointEvery: checkpointEvery, config: run.json, label: name)
       let curve = curveTasks > 0 ? try LearningCurveRecorder(
         folder: folder, resume: resume, batches: evaluationBatches(sampler, tasks: curveTasks, seed: 2_024),
         title: "\(name.uppercased()) on \(kernel.rawValue) curves (\(curveProtocol.rawValue)): \(curveTasks) test tasks"
           + (model.hasLatentPath ? ", z from \(zFrom.rawValue)" : ""),
         published: curveProtocol == .npf ? publishedNPF[kernel.rawValue]?[model.rawValue] : nil) : nil
       let summary = try loop.run(
-        model: network, optimizer: optimizer, resume: resume,
+        network, optimizers: optimizers, resume: resume,
         afterCheckpoint: { step, seconds in
           try curve?.record(network, step: step, trainSeconds: seconds, samples: samples, zFrom: zFrom)
         }
       ) { _ in
         let batch = sampler.sample(batchSize: batchSize)
         let (context, target) = batch.float32()
-        return network.loss(context: context, target: target, contextIndices: batch.contextIndices).loss
+        return NeuralProcessTasks(context: context, target: target, contextIndices: batch.contextIndices)
       }
       let scores = network.evaluate(
         batches: evaluationBatches(sampler, tasks: evaluationTasks, seed: 2_024), samples: samples, zFrom: zFrom)

@@ -55,7 +55,7 @@ extension OODCommand {
       let panels = figure.panels(rows: 1, columns: methods.count)[0]
       var results: [MoonsResult] = []
       for (method, axes) in zip(methods, panels) {
-        let (model, seconds) = experiment.train(method, on: train, epochs: epochs)
+        let (model, seconds) = try experiment.train(method, on: train, epochs: epochs)
         let result = MoonsResult(
           method: method, model: model, epochs: epochs ?? experiment.defaultEpochs(method), seconds: seconds,
           train: train, test: test, certainty: method == .duq ? "max K_c" : certainty.rawValue)

@@ -4,6 +4,7 @@ import Foundation
 import Metrics
 import NN
 import NeuralProcesses
+import Training
 
 extension NeuralProcessCommand {
   /// Published per-point target log-likelihoods of the Neural Process Family benchmark

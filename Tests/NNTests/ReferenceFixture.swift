@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import Torch
 
-/// Inputs and PyTorch's outputs written by Benchmarks/reference/loss_distribution_reference.py.
+/// Inputs and PyTorch's outputs written by a script under Benchmarks/reference/
+/// (loss_distribution_reference.py, functional_reference.py).
 struct ReferenceFixture: Decodable {
   struct Entry: Decodable {
     let shape: [Int]
@@ -13,9 +14,8 @@ struct ReferenceFixture: Decodable {
   let inputs: [String: Entry]
   let expected: [String: Entry]
 
-  static func load() throws -> ReferenceFixture {
-    let url = try #require(
-      Bundle.module.url(forResource: "loss_distribution_reference", withExtension: "json", subdirectory: "Fixtures"))
+  static func load(_ name: String = "loss_distribution_reference") throws -> ReferenceFixture {
+    let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
     return try JSONDecoder().decode(ReferenceFixture.self, from: Data(contentsOf: url))
   }
 

@@ -2,6 +2,7 @@ import Foundation
 import NN
 import Testing
 import Torch
+import Training
 import Uncertainty
 
 /// Serialized: the tests seed libtorch's global generator.
@@ -115,8 +116,8 @@ import Uncertainty
     let (points, labels) = Self.blobs()
     let model = BeliefMatchingClassifier(MLP([2, 16, 3]))
     let untrained = model.accuracy(points, labels: labels)
-    let optimizer = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)
-    for _ in 0..<150 { model.trainingStep(points, labels: labels, optimizer: optimizer) }
+    let optimizers = Optimizers(SGD(model.parameters(), learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4))
+    for _ in 0..<150 { _ = model.step(LabelledBatch(x: points, labels: labels), optimizers: optimizers) }
     let trained = model.accuracy(points, labels: labels)
     #expect(untrained < 0.6, "untrained accuracy \(untrained)")
     #expect(trained > 0.9, "trained accuracy \(trained)")

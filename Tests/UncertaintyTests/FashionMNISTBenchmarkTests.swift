@@ -4,6 +4,7 @@ import Metrics
 import NN
 import Testing
 import Torch
+import Training
 import Uncertainty
 
 /// The Fashion-MNIST OoD benchmark's models, training and evaluation. The data comes from
@@ -81,7 +82,7 @@ import Uncertainty
     let model = run.makeModel()
     let epochs = method == .mcdropout ? 3 : [.sdenet, .resnet].contains(method) ? 4 : 2
     let summary = try run.train(model, on: Self.data.train, epochs: epochs, checkpoint: checkpoint, resume: false)
-    #expect(summary.epochs == epochs && summary.finalLoss?.isFinite == true)
+    #expect(summary.lastStep == epochs && summary.finalLoss?.isFinite == true)
 
     let heldOut = Self.data.heldOut
     let scores = ImageScores(model: model, images: heldOut.images, measure: .maxProbability)
@@ -133,7 +134,7 @@ import Uncertainty
     _ = try run.train(run.makeModel(), on: data, epochs: 1, checkpoint: resumedURL, resume: false)
     let resumed = run.makeModel()
     let summary = try run.train(resumed, on: data, epochs: 2, checkpoint: resumedURL, resume: true)
-    #expect(summary.firstEpoch == 1 && summary.epochs == 2)
+    #expect(summary.firstStep == 1 && summary.lastStep == 2)
     for ((name, a), (_, b)) in zip(straight.stateDict(), resumed.stateDict()) {
       #expect((a.to(.float64) - b.to(.float64)).abs().max().item() == 0, "\(name)")
     }
@@ -150,21 +151,13 @@ import Uncertainty
     defer { try? FileManager.default.removeItem(at: folder) }
     let points = FashionMNISTRun.normalize(Self.data.train.images)
     /// Two epochs of 16 steps from (or resuming) `url`, sending SIGINT inside step `interruptAt`.
-    func train(_ model: any ImageBenchmarkClassifier, _ url: URL, interruptAt: Int? = nil) throws -> EpochSummary {
-      let optimizers = run.makeOptimizers(for: model)
-      let checkpointing = EpochCheckpointing(url: url, config: run.json, seed: 3, schedule: run.schedule)
-      var steps = 0
-      return try MiniBatchEpochs(batchSize: run.batchSize, epochs: 2, label: "test").run(
-        points: points, labels: Self.data.train.labels, model: model, optimizers: optimizers,
-        checkpointing: checkpointing, resume: true, streams: model.batchStreams
-      ) { batches in
-        steps += 1
-        if steps == interruptAt {
-          kill(getpid(), SIGINT)  // the process, as Ctrl-C does; any thread may take it
-          while !InterruptFlag.isSet { usleep(100) }
-        }
-        return model.trainingStep(batches: batches, optimizers: optimizers.map(\.optimizer))
-      }
+    func train(_ model: any ImageBenchmarkClassifier, _ url: URL, interruptAt: Int? = nil) throws -> TrainingSummary {
+      let loop = TrainingLoop(.epochs(2), seed: 3, checkpoint: url, config: run.json, label: "test")
+      let data = IndependentStreams(
+        LabelledData(points: points, labels: Self.data.train.labels, batchSize: run.batchSize), count: model.batchStreams)
+      return try loop.run(
+        Interrupting(base: ImageBenchmarkObjective(model), at: interruptAt), optimizers: run.makeOptimizers(for: model),
+        data: data, resume: true)
     }
     let straight = run.makeModel()
     _ = try train(straight, folder.appendingPathComponent("straight.safetensors"))
@@ -174,12 +167,12 @@ import Uncertainty
       _ = try train(run.makeModel(), url, interruptAt: 5)
     } throws: { "\($0)".contains("interrupted at step 5") }
     let saved = try Checkpoint.info(at: url)
-    #expect(saved.step == 0 && saved.metadata[EpochCheckpointing.batchesDoneKey] == "5")
+    #expect(saved.step == 0 && saved.metadata[TrainingLoop.batchesDoneKey] == "5")
 
     let resumed = run.makeModel()
     let summary = try train(resumed, url)
-    #expect(summary.firstEpoch == 0 && summary.epochs == 2)
-    #expect(try Checkpoint.info(at: url).metadata[EpochCheckpointing.batchesDoneKey] == nil)
+    #expect(summary.firstStep == 0 && summary.lastStep == 2)
+    #expect(try Checkpoint.info(at: url).metadata[TrainingLoop.batchesDoneKey] == nil)
     for ((name, a), (_, b)) in zip(straight.stateDict(), resumed.stateDict()) {
       #expect((a.to(.float64) - b.to(.float64)).abs().max().item() == 0, "\(name)")
     }
@@ -286,5 +279,24 @@ import Uncertainty
     let noise = try ImageOODSet.noise.images(test: test)
     #expect(noise.shape == [5000, 1, 28, 28])
     #expect((noise - (try ImageOODSet.noise.images(test: test))).abs().max().item() == 0)
+  }
+}
+
+/// An objective that sends the process SIGINT, as Ctrl-C does (any thread may take it), inside
+/// its step `at`, then steps as `base` does.
+struct Interrupting<Base: Objective>: Objective {
+  let base: Base
+  let at: Int?
+  final class Counter { var steps = 0 }
+  let counter = Counter()
+  var module: Module { base.module }
+
+  func step(_ batch: Base.Batch, optimizers: Optimizers) throws -> LossTerms {
+    counter.steps += 1
+    if counter.steps == at {
+      kill(getpid(), SIGINT)
+      while !InterruptFlag.isSet { usleep(100) }
+    }
+    return try base.step(batch, optimizers: optimizers)
   }
 }

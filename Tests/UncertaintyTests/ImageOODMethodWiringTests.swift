@@ -4,6 +4,7 @@ import Metrics
 import NN
 import Testing
 import Torch
+import Training
 import Uncertainty
 
 /// Belief matching and SDE-Net in the Fashion-MNIST benchmark's run settings and resumable
@@ -85,14 +86,14 @@ import Uncertainty
   @Test func givenMilestonesScheduleBothSDENetOptimizers() {
     var run = FashionMNISTBenchmarkTests.smallRun(.sdenet)
     run.setMilestones([2])
-    let optimizers = run.makeOptimizers(for: run.makeModel())
+    let optimizers = run.makeOptimizers(for: run.makeModel()).all
     #expect(optimizers.map(\.name) == ["drift", "diffusion"])
     for scheduled in optimizers {
       #expect(scheduled.schedule.factor(at: 1) == 1, "\(scheduled.name)")
       #expect(abs(scheduled.schedule.factor(at: 2) - 0.1) < 1e-12, "\(scheduled.name)")
     }
     // Without --milestones the official drops stay: the diffusion's first comes later.
-    let official = FashionMNISTRun(method: .sdenet).makeOptimizers(for: run.makeModel())
+    let official = FashionMNISTRun(method: .sdenet).makeOptimizers(for: run.makeModel()).all
     #expect(official[0].schedule.factor(at: 11) < 1 && official[1].schedule.factor(at: 11) == 1)
   }
 
@@ -115,7 +116,7 @@ import Uncertainty
     #expect(names.contains { $0.hasPrefix("optimizer.diffusion.0.") })
     let resumed = run.makeModel()
     let summary = try run.train(resumed, on: data, epochs: 2, checkpoint: resumedURL, resume: true)
-    #expect(summary.firstEpoch == 1 && summary.epochs == 2)
+    #expect(summary.firstStep == 1 && summary.lastStep == 2)
     for ((name, a), (_, b)) in zip(straight.stateDict(), resumed.stateDict()) {
       #expect((a.to(.float64) - b.to(.float64)).abs().max().item() == 0, "\(name)")
     }

@@ -2,6 +2,7 @@ import Foundation
 import NN
 import Testing
 import Torch
+import Training
 import Uncertainty
 
 /// Serialized: the tests seed libtorch's global generator.
@@ -62,8 +63,8 @@ import Uncertainty
     Self.expectClose(diffusion - 0.5, try #require(reference["diffusion"]) - 0.5, "diffusion")
     // Two alternating steps: with σ = 0 the diffusion half cannot change the logits, so they
     // follow the official drift optimiser exactly.
-    let optimizers = SDENetOptimizers(model: model)
-    for _ in 0..<2 { model.trainingStep(x, labels: labels, optimizers: optimizers) }
+    let optimizers = SDENetOptimizers(model: model).named()
+    for _ in 0..<2 { _ = model.step(LabelledBatch(x: x, labels: labels), optimizers: optimizers) }
     let trained = withNoGrad { model.logits(x) }
     Self.expectClose(trained, try #require(reference["logits_after_two_steps"]), "after two steps")
   }
@@ -122,10 +123,11 @@ import Uncertainty
     let x = Tensor.rand([8, 1, 28, 28])
     let labels = Tensor.randint(0, 10, [8])
     let before = model.namedParameters().map { ($0.name, $0.tensor.clone()) }
-    let losses = model.trainingStep(x, labels: labels, optimizers: optimizers)
-    #expect(losses.classification.isFinite && losses.inDistribution.isFinite && losses.outOfDistribution.isFinite)
+    let losses = model.step(LabelledBatch(x: x, labels: labels), optimizers: optimizers.named())
+    #expect(losses.terms.map(\.name) == ["classification", "in_distribution", "out_of_distribution"])
+    #expect(losses.terms.allSatisfy { $0.value.isFinite })
     // At initialisation g ≈ 1/2, so each BCE is near log 2.
-    #expect(abs(losses.inDistribution - Foundation.log(2.0)) < 0.05)
+    #expect(abs(losses["in_distribution"]! - Foundation.log(2.0)) < 0.05)
     let changed = zip(before, model.namedParameters()).filter { old, new in
       (old.1 - new.tensor).abs().max().item() > 0
     }.map(\.0.0)

@@ -25,6 +25,9 @@ const char *pt_last_error(void);
 /// Number of tensor handles alive (created and not yet freed).
 int64_t pt_live_tensors(void);
 void pt_free(pt_tensor t);
+/// Exchanges the tensors two handles refer to, as `std::swap` (a module's functional call
+/// puts explicit parameter tensors in place of its own and then back).
+void pt_swap(pt_tensor a, pt_tensor b);
 void pt_manual_seed(uint64_t seed);
 /// The global CPU generator's state (a uint8 tensor), to put back with pt_set_generator_state.
 pt_tensor pt_generator_state(void);

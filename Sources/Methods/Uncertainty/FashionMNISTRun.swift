@@ -2,6 +2,7 @@ import Foundation
 import ImageData
 import NN
 import Torch
+import Training
 
 /// The methods of the Fashion-MNIST → MNIST out-of-distribution benchmark.
 public enum ImageOODMethod: String, CaseIterable, Codable, Sendable {
@@ -225,21 +226,17 @@ public struct FashionMNISTRun: Codable, Equatable, Sendable {
   /// MultiStepLR by epoch.
   public var schedule: LearningRateSchedule { .multiStep(milestones: milestones, gamma: learningRateFactor) }
 
-  /// The optimisers `model` trains with, in the order its `trainingStep` takes them: one SGD,
-  /// or SDE-Net's drift and diffusion SGDs (named so the checkpoint holds both states).
-  public func makeOptimizers(for model: any ImageBenchmarkClassifier) -> [ScheduledOptimizer] {
+  /// The optimisers `model` trains with: one SGD, or SDE-Net's drift and diffusion SGDs (named,
+  /// so the checkpoint holds both states), each with its schedule by epoch.
+  public func makeOptimizers(for model: any ImageBenchmarkClassifier) -> Optimizers {
     guard let sdeNet, let network = model as? SDENet else {
-      return [ScheduledOptimizer(makeOptimizer(for: model), schedule: schedule)]
+      return Optimizers(makeOptimizer(for: model), schedule: schedule)
     }
     let optimizers = SDENetOptimizers(
       model: network, driftLearningRate: learningRate, diffusionLearningRate: sdeNet.diffusionLearningRate,
       momentum: momentum, weightDecay: weightDecay)
-    return [
-      ScheduledOptimizer(name: "drift", optimizers.drift, schedule: schedule),
-      ScheduledOptimizer(
-        name: "diffusion", optimizers.diffusion,
-        schedule: .multiStep(milestones: sdeNet.diffusionMilestones, gamma: learningRateFactor)),
-    ]
+    return optimizers.named(
+      drift: schedule, diffusion: .multiStep(milestones: sdeNet.diffusionMilestones, gamma: learningRateFactor))
   }
 
   /// Images [N, 1, 28, 28] in [0, 1] standardised as the models expect.
@@ -255,17 +252,16 @@ public struct FashionMNISTRun: Codable, Equatable, Sendable {
 
   /// Trains `model` (from `makeModel()`) on `data` for `epochs` epochs in all, checkpointing
   /// after each to `checkpoint` and then calling `afterEpoch(epochs, trainSeconds)`; with
-  /// `resume`, continues from it when it exists.
+  /// `resume`, continues from it when it exists. Each ensemble member draws its own batch order.
   public func train(
     _ model: any ImageBenchmarkClassifier, on data: ImageDataset, epochs: Int, checkpoint: URL, resume: Bool,
     afterEpoch: (_ epochs: Int, _ trainSeconds: Double) throws -> Void = { _, _ in }
-  ) throws -> EpochSummary {
-    let optimizers = makeOptimizers(for: model)
-    let loop = MiniBatchEpochs(batchSize: batchSize, epochs: epochs, label: method.rawValue)
-    let checkpointing = EpochCheckpointing(url: checkpoint, config: json, seed: seed &+ 1_000, schedule: schedule)
+  ) throws -> TrainingSummary {
+    let loop = TrainingLoop(.epochs(epochs), seed: seed &+ 1_000, checkpoint: checkpoint, config: json, label: method.rawValue)
+    let batches = IndependentStreams(
+      LabelledData(points: Self.normalize(data.images), labels: data.labels, batchSize: batchSize), count: model.batchStreams)
     return try loop.run(
-      points: Self.normalize(data.images), labels: data.labels, model: model, optimizers: optimizers,
-      checkpointing: checkpointing, resume: resume, streams: model.batchStreams, afterEpoch: afterEpoch
-    ) { model.trainingStep(batches: $0, optimizers: optimizers.map(\.optimizer)) }
+      ImageBenchmarkObjective(model), optimizers: makeOptimizers(for: model), data: batches, resume: resume,
+      afterCheckpoint: afterEpoch)
   }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NN
 import Torch
+import Training
 
 /// SDE-Net (Kong, Sun, Chen, Zhao and Zhang, ICML 2020) for 28×28 one-channel images: the
 /// hidden state of a ResNet-like classifier follows an SDE dx = f(t, x) dt + g(x₀) dW, whose
@@ -288,39 +289,38 @@ public struct SDENetOptimizers {
   public static let batchSize = 128
 }
 
-/// Losses of one SDE-Net training step.
-public struct SDENetLosses {
-  /// Cross-entropy of one stochastic pass.
-  public var classification: Double
-  /// BCE of g on the batch against target 0.
-  public var inDistribution: Double
-  /// BCE of g on the noised batch against target 1.
-  public var outOfDistribution: Double
+extension SDENetOptimizers {
+  /// Both optimisers under the names the training step and the checkpoint use ("drift",
+  /// "diffusion"), with the official schedules unless others are given.
+  public func named(
+    drift driftSchedule: LearningRateSchedule = Self.driftSchedule,
+    diffusion diffusionSchedule: LearningRateSchedule = Self.diffusionSchedule
+  ) -> Optimizers {
+    Optimizers([
+      NamedOptimizer(name: SDENet.driftOptimizer, drift, schedule: driftSchedule),
+      NamedOptimizer(name: SDENet.diffusionOptimizer, diffusion, schedule: diffusionSchedule),
+    ])
+  }
 }
 
-extension SDENet {
+/// The official alternating step: a cross-entropy step of the drift optimiser, then one step of
+/// the diffusion optimiser on the summed BCE of g (0 on x, 1 on x + 2·N(0, I)). Its terms: the
+/// cross-entropy of the drift half, then the two BCEs.
+extension SDENet: Objective {
+  /// Names of the two optimisers in `Optimizers` and in checkpoints.
+  public static let driftOptimizer = "drift"
+  public static let diffusionOptimizer = "diffusion"
+
   /// Standard deviation of the Gaussian noise added to a batch to make the diffusion net's
   /// out-of-distribution inputs (`2*torch.randn(...) + inputs`, on pixels in [0, 1]).
   public static let outOfDistributionNoise = 2.0
 
-  /// The official alternating step: a cross-entropy step of the drift optimiser, then one
-  /// step of the diffusion optimiser on the summed BCE of g (0 on x, 1 on x + 2·N(0, I)).
-  @discardableResult
-  public func trainingStep(_ x: Tensor, labels: Tensor, optimizers: SDENetOptimizers) -> SDENetLosses {
-    trainingStep(x, labels: labels, drift: optimizers.drift, diffusion: optimizers.diffusion)
-  }
-
-  /// The official alternating step with any drift and diffusion optimisers (the benchmark
-  /// builds them with its run's settings and checkpoints their state).
-  @discardableResult
-  public func trainingStep(_ x: Tensor, labels: Tensor, drift: Optimizer, diffusion: Optimizer) -> SDENetLosses {
+  public func step(_ batch: LabelledBatch, optimizers: Optimizers) -> LossTerms {
     train()
-    drift.zeroGrad()
-    let classification = crossEntropy(logits: logits(x), targets: labels)
-    classification.backward()
-    drift.step()
-    let (inside, outside) = diffusionStep(x, optimizer: diffusion)
-    return SDENetLosses(classification: classification.item(), inDistribution: inside, outOfDistribution: outside)
+    let classification = crossEntropy(logits: logits(batch.x), targets: batch.labels)
+    optimizers.minimize(classification, with: Self.driftOptimizer)
+    let (inside, outside) = diffusionStep(batch.x, optimizer: optimizers[Self.diffusionOptimizer])
+    return ["classification": classification.item(), "in_distribution": inside, "out_of_distribution": outside]
   }
 
   /// One diffusion-net step: BCE(g(x), 0) + BCE(g(x + 2ε), 1), gradients accumulated from both

@@ -2,6 +2,7 @@ import Foundation
 import Datasets
 import NN
 import Torch
+import Training
 
 /// The methods of the two-moons comparison.
 public enum MoonsMethod: String, CaseIterable, Codable, Sendable {
@@ -56,21 +57,21 @@ public struct TwoMoonsExperiment: Codable, Sendable {
   public func defaultEpochs(_ method: MoonsMethod) -> Int { method == .duq ? duqEpochs : softmaxEpochs }
 
   /// A model of `method` trained on `data` for `epochs` (default: the method's), and the seconds it took.
-  public func train(_ method: MoonsMethod, on data: TwoMoons, epochs: Int? = nil) -> (model: any UncertaintyClassifier, seconds: Double) {
+  public func train(_ method: MoonsMethod, on data: TwoMoons, epochs: Int? = nil) throws -> (model: any UncertaintyClassifier, seconds: Double) {
     let epochs = epochs ?? defaultEpochs(method)
     switch method {
     case .duq:
       let model = makeDUQ()
-      return (model, trainDUQ(model, on: data, epochs: epochs))
+      return (model, try trainDUQ(model, on: data, epochs: epochs))
     case .softmax:
       Torch.manualSeed(seed)
       let model = makeSoftmax()
-      return (model, trainSoftmax(model, on: data, epochs: epochs, member: 0, label: "softmax"))
+      return (model, try trainSoftmax(model, on: data, epochs: epochs, member: 0, label: "softmax"))
     case .ensemble:
       let model = DeepEnsemble(count: ensembleMembers, seed: seed, certaintyMeasure: certaintyMeasure, makeMember: makeSoftmax)
-      let seconds = model.members.enumerated().reduce(0.0) { total, member in
-        total + trainSoftmax(member.element, on: data, epochs: epochs, member: member.offset,
-                             label: "ensemble \(member.offset + 1)/\(model.members.count)")
+      let seconds = try model.members.enumerated().reduce(0.0) { total, member in
+        total + (try trainSoftmax(member.element, on: data, epochs: epochs, member: member.offset,
+                             label: "ensemble \(member.offset + 1)/\(model.members.count)"))
       }
       return (model, seconds)
     }
@@ -92,21 +93,22 @@ public struct TwoMoonsExperiment: Codable, Sendable {
 
   /// Trains `model` with the notebook's SGD; returns seconds.
   @discardableResult
-  public func trainDUQ(_ model: DUQ<MLP>, on data: TwoMoons, epochs: Int) -> Double {
-    let optimizer = sgd(model)
-    Torch.manualSeed(seed &+ 1)
-    return MiniBatchEpochs(batchSize: batchSize, epochs: epochs, label: "duq").run(points: data.points, labels: data.labels) {
-      model.trainingStep($0, labels: $1, optimizer: optimizer).total.item()
-    }
+  public func trainDUQ(_ model: DUQ<MLP>, on data: TwoMoons, epochs: Int) throws -> Double {
+    try train(model, on: data, epochs: epochs, seed: seed &+ 1, label: "duq")
   }
 
   /// Trains one softmax network; `member` picks its own batch order. Returns seconds.
-  func trainSoftmax(_ model: SoftmaxClassifier, on data: TwoMoons, epochs: Int, member: Int, label: String) -> Double {
-    let optimizer = sgd(model)
-    Torch.manualSeed(seed &+ 1 &+ UInt64(member))
-    return MiniBatchEpochs(batchSize: batchSize, epochs: epochs, label: label).run(points: data.points, labels: data.labels) {
-      model.trainingStep($0, labels: $1, optimizer: optimizer)
-    }
+  func trainSoftmax(_ model: SoftmaxClassifier, on data: TwoMoons, epochs: Int, member: Int, label: String) throws -> Double {
+    try train(model, on: data, epochs: epochs, seed: seed &+ 1 &+ UInt64(member), label: label)
+  }
+
+  /// Epochs of shuffled batches, without checkpoints (a run takes seconds); returns seconds.
+  func train<Model: Objective & Module>(
+    _ model: Model, on data: TwoMoons, epochs: Int, seed: UInt64, label: String
+  ) throws -> Double where Model.Batch == LabelledBatch {
+    let loop = TrainingLoop(.epochs(epochs), seed: seed, checkpoint: nil, label: label)
+    let batches = LabelledData(points: data.points, labels: data.labels, batchSize: batchSize)
+    return try loop.run(model, optimizers: Optimizers(sgd(model)), data: batches, resume: false).seconds
   }
 
   func sgd(_ model: Module) -> SGD {

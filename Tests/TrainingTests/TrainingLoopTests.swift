@@ -1,7 +1,8 @@
 import Foundation
-@testable import NN
+import NN
 import Testing
 import Torch
+@testable import Training
 
 /// The training loop resumes exactly, keeps the last good checkpoint when training diverges,
 /// and refuses to resume a run with another configuration.
@@ -20,6 +21,20 @@ struct TrainingLoopTests {
     }
   }
 
+  /// Steps an MLP on whatever loss the batch closure built (the loop's seeding draws it).
+  struct Regression: Objective {
+    let model: MLP
+    var module: Module { model }
+    func step(_ loss: Tensor, optimizers: Optimizers) -> LossTerms {
+      optimizers.minimize(loss)
+      return ["loss": loss.item()]
+    }
+  }
+
+  func loop(steps: Int, checkpoint: URL, checkpointEvery: Int = 1000, config: String) -> TrainingLoop {
+    TrainingLoop(.steps(steps), seed: 1, checkpoint: checkpoint, checkpointEvery: checkpointEvery, config: config)
+  }
+
   func parameters(_ model: Module) -> [Float] { model.parameters().flatMap { $0.toArray(Float.self) } }
 
   /// Two MLPs with the same initial weights, drawn from `seed`.
@@ -34,20 +49,28 @@ struct TrainingLoopTests {
   @Test func resumedRunEqualsUninterruptedRun() throws {
     let dir = folder()
     let (reference, model) = try twins(seed: 7)
-    let whole = TrainingLoop(steps: 10, seed: 1, checkpoint: dir.appendingPathComponent("a.safetensors"), checkpointEvery: 5, config: "c")
-    _ = try whole.run(model: reference, optimizer: Adam(reference.parameters(), learningRate: 1e-2), resume: false, loss: loss(reference))
+    let whole = loop(steps: 10, checkpoint: dir.appendingPathComponent("a.safetensors"), checkpointEvery: 5, config: "c")
+    _ = try whole.run(
+      Regression(model: reference), optimizers: Optimizers(Adam(reference.parameters(), learningRate: 1e-2)), resume: false,
+      batch: loss(reference))
 
     let url = dir.appendingPathComponent("b.safetensors")
-    var first = TrainingLoop(steps: 5, seed: 1, checkpoint: url, checkpointEvery: 5, config: "c")
-    let firstHalf = try first.run(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-2), resume: false, loss: loss(model))
-    first.steps = 10
+    var first = loop(steps: 5, checkpoint: url, checkpointEvery: 5, config: "c")
+    let firstHalf = try first.run(
+      Regression(model: model), optimizers: Optimizers(Adam(model.parameters(), learningRate: 1e-2)), resume: false,
+      batch: loss(model))
+    first.length = .steps(10)
     let fresh = MLP([2, 16, 1])
-    let summary = try first.run(model: fresh, optimizer: Adam(fresh.parameters(), learningRate: 1e-2), resume: true, loss: loss(fresh))
+    let summary = try first.run(
+      Regression(model: fresh), optimizers: Optimizers(Adam(fresh.parameters(), learningRate: 1e-2)), resume: true,
+      batch: loss(fresh))
     #expect(summary.firstStep == 5)
     #expect(summary.finalLoss?.isFinite == true)
     #expect(parameters(fresh) == parameters(reference))
     // Resuming the finished run takes no step: no loss or rate to report (nil, not NaN or 0).
-    let again = try first.run(model: fresh, optimizer: Adam(fresh.parameters(), learningRate: 1e-2), resume: true, loss: loss(fresh))
+    let again = try first.run(
+      Regression(model: fresh), optimizers: Optimizers(Adam(fresh.parameters(), learningRate: 1e-2)), resume: true,
+      batch: loss(fresh))
     #expect(again.firstStep == 10 && again.lastStep == 10 && again.finalLoss == nil && again.stepsPerSecond == nil)
     #expect(summary.stepsPerSecond.map { $0 > 0 } == true)
     // Training time adds up over the runs that built the checkpoint.
@@ -63,15 +86,17 @@ struct TrainingLoopTests {
   @Test func afterCheckpointRunsAtEachCheckpointWithoutChangingTheRun() throws {
     let dir = folder()
     let (plain, hooked) = try twins(seed: 3)
-    let loop = TrainingLoop(steps: 7, seed: 1, checkpoint: dir.appendingPathComponent("a.safetensors"), checkpointEvery: 3, config: "c")
-    _ = try loop.run(model: plain, optimizer: Adam(plain.parameters(), learningRate: 1e-2), resume: false, loss: loss(plain))
+    let plainLoop = loop(steps: 7, checkpoint: dir.appendingPathComponent("a.safetensors"), checkpointEvery: 3, config: "c")
+    _ = try plainLoop.run(
+      Regression(model: plain), optimizers: Optimizers(Adam(plain.parameters(), learningRate: 1e-2)), resume: false,
+      batch: loss(plain))
 
     let url = dir.appendingPathComponent("b.safetensors")
     var calls: [Int] = []
     var trainingMode: [Bool] = []
-    let hookedLoop = TrainingLoop(steps: 7, seed: 1, checkpoint: url, checkpointEvery: 3, config: "c")
+    let hookedLoop = loop(steps: 7, checkpoint: url, checkpointEvery: 3, config: "c")
     _ = try hookedLoop.run(
-      model: hooked, optimizer: Adam(hooked.parameters(), learningRate: 1e-2), resume: false,
+      Regression(model: hooked), optimizers: Optimizers(Adam(hooked.parameters(), learningRate: 1e-2)), resume: false,
       afterCheckpoint: { step, seconds in
         calls.append(step)
         let saved = try Checkpoint.info(at: url)
@@ -92,14 +117,16 @@ struct TrainingLoopTests {
   @Test func divergenceKeepsTheLastGoodCheckpoint() throws {
     let url = folder().appendingPathComponent("model.safetensors")
     let model = MLP([2, 8, 1])
-    let loop = TrainingLoop(steps: 20, seed: 1, checkpoint: url, checkpointEvery: 4, config: "c")
+    let diverging = loop(steps: 20, checkpoint: url, checkpointEvery: 4, config: "c")
     let base = loss(model)
     #expect {
-      _ = try loop.run(model: model, optimizer: SGD(model.parameters(), learningRate: 1e-2), resume: false) { step in
+      _ = try diverging.run(
+        Regression(model: model), optimizers: Optimizers(SGD(model.parameters(), learningRate: 1e-2)), resume: false
+      ) { step in
         step < 7 ? base(step) : base(step) * Double.nan
       }
     } throws: { error in
-      guard case TrainingError.diverged(let step, _, _, let lastGood) = error else { return false }
+      guard case TrainingError.diverged(_, let step, _, _, let lastGood) = error else { return false }
       return step == 7 && lastGood == 4
     }
     #expect(try Checkpoint.info(at: url).step == 4)
@@ -108,11 +135,13 @@ struct TrainingLoopTests {
   @Test func resumeRefusesAnotherConfiguration() throws {
     let url = folder().appendingPathComponent("model.safetensors")
     let model = MLP([2, 8, 1])
-    _ = try TrainingLoop(steps: 2, seed: 1, checkpoint: url, config: "lr=1").run(
-      model: model, optimizer: SGD(model.parameters(), learningRate: 1e-2), resume: false, loss: loss(model))
+    _ = try loop(steps: 2, checkpoint: url, config: "lr=1").run(
+      Regression(model: model), optimizers: Optimizers(SGD(model.parameters(), learningRate: 1e-2)), resume: false,
+      batch: loss(model))
     #expect(throws: CheckpointError.self) {
-      _ = try TrainingLoop(steps: 4, seed: 1, checkpoint: url, config: "lr=2").run(
-        model: model, optimizer: SGD(model.parameters(), learningRate: 1e-2), resume: true, loss: loss(model))
+      _ = try loop(steps: 4, checkpoint: url, config: "lr=2").run(
+        Regression(model: model), optimizers: Optimizers(SGD(model.parameters(), learningRate: 1e-2)), resume: true,
+        batch: loss(model))
     }
   }
 }
