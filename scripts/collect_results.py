@@ -18,6 +18,7 @@ Files written:
   image-completion.json  MNIST image completion and super-resolution, NP and ANP, 8,000 steps
   ood-fashion-mnist.json Fashion-MNIST -> MNIST / noise / flipped OoD detection at full budget
   ood-curves.json      those OoD runs' per-epoch test accuracy and MNIST AUROC (curve.csv)
+  two-moons.json       DUQ, a deep ensemble and softmax on two moons (the DUQ paper's Figure 1)
 """
 
 import argparse
@@ -370,6 +371,30 @@ def collect_ood(out_root, results):
     })
 
 
+MOONS_FOLDER = "out/moons"
+MOONS_COMMAND = ".build/debug/penumbra ood moons --method all --out " + MOONS_FOLDER
+
+
+def collect_moons(out_root, results):
+    path = out_root / MOONS_FOLDER.removeprefix("out/") / "metrics.json"
+    if not path.is_file():
+        note(f"no {relative(path)}: two-moons.json left as it is")
+        return
+    metrics = load_json(path)
+    write(results / "two-moons.json", {
+        "benchmark": "two moons (the DUQ paper's Figure 1): DUQ against a deep ensemble and softmax, "
+                     "docs/results.md 'Two moons'",
+        "command": MOONS_COMMAND,
+        "source": f"{MOONS_FOLDER}/metrics.json",
+        "collected_by": COLLECTED_BY,
+        "fields": {"experiment": "the settings of the run (TwoMoonsExperiment)",
+                   "results": "per method: train and test accuracy, mean certainty on the test points and on "
+                              "points at radius 5 around the data ('far'), parameters, epochs, seconds"},
+        "experiment": metrics["experiment"],
+        "results": metrics["results"],
+    })
+
+
 def write(path, document):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as f:
@@ -387,6 +412,7 @@ def main():
     collect_npf(args.out, args.results)
     collect_images(args.out, args.results)
     collect_ood(args.out, args.results)
+    collect_moons(args.out, args.results)
 
 
 if __name__ == "__main__":
