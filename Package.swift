@@ -79,6 +79,8 @@ let package = Package(
     .executableTarget(
       name: "penumbra-bench-np", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses"],
       path: "Benchmarks/SwiftNP"),
+    // How long reading Fashion-MNIST's test split takes (gunzip, IDX parsing, the float tensor).
+    .executableTarget(name: "penumbra-bench-read", dependencies: ["Torch", "ImageData"], path: "Benchmarks/ImageRead"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
     // Figures: PNG encoding, raster drawing and plot layout; depends only on Foundation.
