@@ -83,9 +83,14 @@ let package = Package(
     .executableTarget(name: "penumbra-bench-read", dependencies: ["Torch", "ImageData"], path: "Benchmarks/ImageRead"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
+    // The system zlib (zlib1g-dev, which `make deps` installs) and thin Swift wrappers over it:
+    // zlib streams for PNG, gzip for the data sets, CRC-32. Chosen over the compress-nio package,
+    // which pulls in swift-nio: minutes more of every CI build for two functions.
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "Zlib", dependencies: ["CZlib"]),
     // Figures: PNG encoding, raster drawing and plot layout; depends only on Foundation.
     .target(name: "Plots"),
-    .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots", "Zlib"]),
     // Calibration (accuracy, NLL, Brier, ECE) and OoD-detection scores (AUROC, AUPR, FPR95) on
     // plain Swift arrays, with reliability and score-histogram figures.
     .target(name: "Metrics", dependencies: ["Plots"]),
