@@ -88,9 +88,9 @@ let package = Package(
     // which pulls in swift-nio: minutes more of every CI build for two functions.
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "Zlib", dependencies: ["CZlib"]),
-    // Figures: PNG encoding, raster drawing and plot layout; depends only on Foundation.
-    .target(name: "Plots"),
-    .testTarget(name: "PlotsTests", dependencies: ["Plots", "Zlib"]),
+    // Figures: PNG encoding, raster drawing and plot layout; depends on Foundation and Zlib.
+    .target(name: "Plots", dependencies: ["Zlib"]),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots", "Zlib"], resources: [.copy("Fixtures")]),
     // Calibration (accuracy, NLL, Brier, ECE) and OoD-detection scores (AUROC, AUPR, FPR95) on
     // plain Swift arrays, with reliability and score-histogram figures.
     .target(name: "Metrics", dependencies: ["Plots"]),
