@@ -3,13 +3,13 @@
 
 SWIFT ?= swift
 PYTHON := /usr/bin/python3
-APT_PACKAGES := libtorch-dev libopenblas0-pthread python3-torch python3-numpy python3-pil
+APT_PACKAGES := libtorch-dev libopenblas0-pthread zlib1g-dev python3-torch python3-numpy python3-pil
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
 .PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-images experiments-bo experiments-ood figures-np clean
 
-# Installs the Debian packages Penumbra links against (libtorch, OpenBLAS) and the PyTorch
+# Installs the Debian packages Penumbra links against (libtorch, OpenBLAS, zlib) and the PyTorch
 # reference used by the benchmarks, when any is missing.
 deps:
 	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \

@@ -85,19 +85,26 @@ let package = Package(
     .executableTarget(
       name: "penumbra-bench-np", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses"],
       path: "Benchmarks/SwiftNP"),
+    // How long reading Fashion-MNIST's test split takes (gunzip, IDX parsing, the float tensor).
+    .executableTarget(name: "penumbra-bench-read", dependencies: ["Torch", "ImageData"], path: "Benchmarks/ImageRead"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
-    // Figures: PNG encoding, raster drawing and plot layout; depends only on Foundation.
-    .target(name: "Plots"),
-    .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+    // The system zlib (zlib1g-dev, which `make deps` installs) and thin Swift wrappers over it:
+    // zlib streams for PNG, gzip for the data sets, CRC-32. Chosen over the compress-nio package,
+    // which pulls in swift-nio: minutes more of every CI build for two functions.
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "Zlib", dependencies: ["CZlib"]),
+    // Figures: PNG encoding, raster drawing and plot layout; depends on Foundation and Zlib.
+    .target(name: "Plots", dependencies: ["Zlib"]),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots", "Zlib"], resources: [.copy("Fixtures")]),
     // Calibration (accuracy, NLL, Brier, ECE) and OoD-detection scores (AUROC, AUPR, FPR95) on
     // plain Swift arrays, with reliability and score-histogram figures.
     .target(name: "Metrics", dependencies: ["Plots"]),
     .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Plots"], resources: [.copy("Fixtures")]),
     // Image data sets (Fashion-MNIST, MNIST 5k) and the ANP paper's pixel-regression tasks;
-    // gzip reuses Plots' DEFLATE decoder.
-    .target(name: "ImageData", dependencies: ["Torch", "Plots", "Datasets"], path: "Sources/Data/ImageData"),
-    .testTarget(name: "ImageDataTests", dependencies: ["ImageData"]),
+    // their gzip files are read with the system zlib.
+    .target(name: "ImageData", dependencies: ["Torch", "Zlib", "Datasets"], path: "Sources/Data/ImageData"),
+    .testTarget(name: "ImageDataTests", dependencies: ["ImageData", "Zlib"], resources: [.copy("Fixtures")]),
   ],
   cxxLanguageStandard: .cxx17
 )

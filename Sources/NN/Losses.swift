@@ -1,7 +1,6 @@
-import CTorch
 import Torch
 
-/// How a loss reduces its per-element values.
+/// How a loss reduces its per-element values (raw values are ATen's, which the kernels take).
 public enum Reduction: Int32, Sendable {
   case none = 0
   case mean = 1
@@ -10,9 +9,7 @@ public enum Reduction: Int32, Sendable {
 
 /// Mean squared error.
 public func mseLoss(_ prediction: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
-  withExtendedLifetime((prediction, target)) {
-    wrap(pt_mse_loss(prediction.handle, target.handle, reduction.rawValue))
-  }
+  LossKernels.mse(prediction, target, reduction: reduction.rawValue)
 }
 
 /// Cross-entropy of logits [N, C, ...] against int64 class indices [N, ...] or class
@@ -21,11 +18,9 @@ public func crossEntropy(
   logits: Tensor, targets: Tensor, labelSmoothing: Double = 0, weight: Tensor? = nil,
   ignoreIndex: Int = -100, reduction: Reduction = .mean
 ) -> Tensor {
-  withExtendedLifetime((logits, targets, weight)) {
-    wrap(
-      pt_cross_entropy(
-        logits.handle, targets.handle, weight?.handle, reduction.rawValue, Int64(ignoreIndex), labelSmoothing))
-  }
+  LossKernels.crossEntropy(
+    logits: logits, targets: targets, weight: weight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing,
+    reduction: reduction.rawValue)
 }
 
 /// Negative log-likelihood of log-probabilities [N, C, ...] at int64 class indices.
@@ -33,9 +28,9 @@ public func nllLoss(
   logProbabilities: Tensor, targets: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
   reduction: Reduction = .mean
 ) -> Tensor {
-  withExtendedLifetime((logProbabilities, targets, weight)) {
-    wrap(pt_nll_loss(logProbabilities.handle, targets.handle, weight?.handle, reduction.rawValue, Int64(ignoreIndex)))
-  }
+  LossKernels.nll(
+    logProbabilities: logProbabilities, targets: targets, weight: weight, ignoreIndex: ignoreIndex,
+    reduction: reduction.rawValue)
 }
 
 /// Binary cross-entropy of logits against targets in [0, 1] (numerically stable).
@@ -43,18 +38,16 @@ public func binaryCrossEntropy(
   logits: Tensor, targets: Tensor, weight: Tensor? = nil, positiveWeight: Tensor? = nil,
   reduction: Reduction = .mean
 ) -> Tensor {
-  withExtendedLifetime((logits, targets, weight, positiveWeight)) {
-    wrap(pt_bce_with_logits(logits.handle, targets.handle, weight?.handle, positiveWeight?.handle, reduction.rawValue))
-  }
+  LossKernels.binaryCrossEntropy(
+    logits: logits, targets: targets, weight: weight, positiveWeight: positiveWeight, reduction: reduction.rawValue)
 }
 
 /// Binary cross-entropy of probabilities against targets in [0, 1].
 public func binaryCrossEntropy(
   probabilities: Tensor, targets: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean
 ) -> Tensor {
-  withExtendedLifetime((probabilities, targets, weight)) {
-    wrap(pt_binary_cross_entropy(probabilities.handle, targets.handle, weight?.handle, reduction.rawValue))
-  }
+  LossKernels.binaryCrossEntropy(
+    probabilities: probabilities, targets: targets, weight: weight, reduction: reduction.rawValue)
 }
 
 /// KL(target ‖ model) from the model's log-probabilities, as `F.kl_div`: summed over the

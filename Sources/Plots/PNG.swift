@@ -1,4 +1,5 @@
 import Foundation
+import Zlib
 
 /// An 8-bit raster image and its PNG encoding (colour types RGB, RGBA, grey, grey+alpha).
 public struct PNGImage: Sendable, Equatable {
@@ -59,8 +60,9 @@ public struct PNGImage: Sendable, Equatable {
   // MARK: Encoding
 
   /// The PNG file bytes. Each row gets the filter (of PNG's five) with the smallest sum of
-  /// absolute residuals, the usual heuristic, before zlib compression.
-  public func encoded(compression: Deflate.Level = .fast) -> [UInt8] {
+  /// absolute residuals, the usual heuristic, before zlib compression at `compression` (zlib's
+  /// default level, as libpng's, unless given).
+  public func encoded(compression: Zlib.Level = .default) -> [UInt8] {
     let bpp = format.rawValue
     let stride = width * bpp
     var filtered = [UInt8]()
@@ -108,13 +110,13 @@ public struct PNGImage: Sendable, Equatable {
     header += Self.bigEndian(UInt32(height))
     header += [8, format.colorType, 0, 0, 0]  // bit depth, colour type, deflate, adaptive filters, no interlace
     Self.appendChunk("IHDR", header, to: &out)
-    Self.appendChunk("IDAT", Deflate.zlibCompress(filtered, level: compression), to: &out)
+    Self.appendChunk("IDAT", Zlib.compress(filtered, level: compression), to: &out)
     Self.appendChunk("IEND", [], to: &out)
     return out
   }
 
   /// Writes the PNG file to `url` (atomically).
-  public func write(to url: URL, compression: Deflate.Level = .fast) throws {
+  public func write(to url: URL, compression: Zlib.Level = .default) throws {
     try Data(encoded(compression: compression)).write(to: url, options: .atomic)
   }
 
@@ -136,13 +138,14 @@ public struct PNGImage: Sendable, Equatable {
     out += bigEndian(UInt32(data.count))
     out += typeBytes
     out += data
-    out += bigEndian(Checksum.crc32(data, continuing: Checksum.crc32(typeBytes)))
+    out += bigEndian(Zlib.crc32(data, continuing: Zlib.crc32(typeBytes)))
   }
 
   // MARK: Decoding
 
   /// Decodes a non-interlaced 8-bit PNG of colour type grey, grey+alpha, RGB or RGBA,
-  /// checking every chunk's CRC and the zlib checksum.
+  /// checking every chunk's CRC and the zlib checksum (damaged image data throws
+  /// `Zlib.DecodeError`).
   public init(decoding bytes: [UInt8]) throws {
     guard bytes.count >= 8, Array(bytes[0..<8]) == Self.signature else { throw DecodeError.notPNG }
     var p = 8
@@ -159,7 +162,7 @@ public struct PNGImage: Sendable, Equatable {
       let type = String(decoding: typeBytes, as: UTF8.self)
       let body = bytes[(p + 8)..<(p + 8 + length)]
       let crc = UInt32(u32(p + 8 + length))
-      guard Checksum.crc32(body, continuing: Checksum.crc32(typeBytes)) == crc else {
+      guard Zlib.crc32(body, continuing: Zlib.crc32(typeBytes)) == crc else {
         throw DecodeError.badCRC(chunk: type)
       }
       switch type {
@@ -176,7 +179,7 @@ public struct PNGImage: Sendable, Equatable {
     guard h[8] == 8 else { throw DecodeError.unsupported("bit depth \(h[8])") }
     guard let format = Format(colorType: h[9]) else { throw DecodeError.unsupported("colour type \(h[9])") }
     guard h[12] == 0 else { throw DecodeError.unsupported("interlacing") }
-    let raw = try Deflate.zlibDecompress(idat)
+    let raw = try Zlib.decompress(idat)
     let bpp = format.rawValue
     let stride = width * bpp
     guard raw.count == (stride + 1) * height else { throw DecodeError.sizeMismatch }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Zlib
 
 @testable import ImageData
 
@@ -15,13 +16,23 @@ func sampleBytes(_ n: Int, seed: Int = 1) -> [UInt8] {
   (0..<n).map { i in UInt8(truncatingIfNeeded: (i / 7) * 31 + seed * 17 + (i % 5 == 0 ? i * 13 : 0)) }
 }
 
+/// A file in Fixtures (written by make_gzip_reference.py).
+func fixtureURL(_ name: String) throws -> URL {
+  try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"), "missing fixture \(name)")
+}
+
+/// The IDX file the Python-written fixtures hold: 25 images of 28×28, sampleBytes(19600, seed: 7).
+let pythonFixtureImages = IDXArray(dimensions: [25, 28, 28], bytes: sampleBytes(19_600, seed: 7))
+
 @Suite struct GzipTests {
-  @Test func roundTripThroughStoredAndFixedBlocks() throws {
+  @Test func roundTripAtEveryLevel() throws {
     let data = sampleBytes(70_000)  // more than one 65,535-byte stored block
-    for stored in [true, false] {
-      let gz = Gzip.compress(data, stored: stored)
-      #expect(try Gzip.decompress(gz, path: "x.gz") == data)
+    for level in [Zlib.Level.none, .fastest, .default, .best] {
+      let gz = Gzip.compress(data, level: level)
+      #expect(Gzip.isGzip(gz))
+      #expect(try Gzip.decompress(gz, path: "x.gz") == data, "\(level)")
     }
+    #expect(try Gzip.decompress(Gzip.compress([]), path: "empty.gz") == [])
   }
 
   /// A file written by the system's gzip (dynamic Huffman blocks, FNAME header field).
@@ -42,13 +53,64 @@ func sampleBytes(_ n: Int, seed: Int = 1) -> [UInt8] {
     #expect(try Gzip.decompress(gz, path: "sample.bin.gz") == data)
   }
 
+  /// Files written by Python's gzip module: one member with a file name, and two members one
+  /// after the other, which read as their contents joined (as gzip(1) and Python read them).
+  @Test(arguments: ["python-images-idx3-ubyte.gz", "python-multimember-idx3-ubyte.gz"])
+  func readsPythonGzip(fixture: String) throws {
+    let url = try fixtureURL(fixture)
+    let gz = try [UInt8](Data(contentsOf: url))
+    #expect(try Gzip.decompress(gz, path: url.path) == IDX.encode(pythonFixtureImages))
+    #expect(try IDX.read(contentsOf: url, magic: IDX.imagesMagic) == pythonFixtureImages)
+  }
+
   @Test func damagedStreamsAreRejected() throws {
     let gz = Gzip.compress(sampleBytes(5000))
-    #expect(throws: ImageDataError.self) { try Gzip.decompress(Array(gz.prefix(gz.count / 2)), path: "half.gz") }
+    #expect(throws: ImageDataError.corrupt(path: "half.gz", reason: "compressed data ends early (file truncated)")) {
+      try Gzip.decompress(Array(gz.prefix(gz.count / 2)), path: "half.gz")
+    }
     var flipped = gz
     flipped[gz.count - 6] ^= 0xFF  // CRC byte
     #expect(throws: ImageDataError.corrupt(path: "crc.gz", reason: "gzip CRC-32 mismatch")) {
       try Gzip.decompress(flipped, path: "crc.gz")
+    }
+    var length = gz
+    length[gz.count - 1] ^= 0x01  // length byte
+    #expect(throws: ImageDataError.corrupt(path: "length.gz", reason: "gzip length mismatch")) {
+      try Gzip.decompress(length, path: "length.gz")
+    }
+    #expect(throws: ImageDataError.corrupt(path: "tail.gz", reason: "3 bytes follow the end of the compressed data")) {
+      try Gzip.decompress(gz + [0, 1, 2], path: "tail.gz")
+    }
+  }
+
+  /// Damaged copies of a Python-written file, read the way the data sets are: each throws one
+  /// line that names the file and says what is wrong with it.
+  @Test func damagedFilesNameTheFile() throws {
+    let gz = try [UInt8](Data(contentsOf: try fixtureURL("python-images-idx3-ubyte.gz")))
+    let truncated = "compressed data ends early (file truncated)"
+    var crc = gz
+    crc[gz.count - 8] ^= 0x10
+    var data = gz
+    data[gz.count / 2] ^= 0x55
+    let cases: [(name: String, bytes: [UInt8], reason: String?)] = [
+      ("cut-in-header", Array(gz.prefix(12)), truncated),
+      ("cut-in-data", Array(gz.prefix(gz.count / 2)), truncated),
+      ("cut-in-trailer", Array(gz.dropLast(3)), truncated),
+      ("bad-crc", crc, "gzip CRC-32 mismatch"),
+      ("bad-data", data, nil),  // zlib's message depends on what the flipped bits decode to
+    ]
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for (name, bytes, reason) in cases {
+      let file = dir.appendingPathComponent("\(name)-images-idx3-ubyte.gz")
+      try Data(bytes).write(to: file)
+      let error = #expect(throws: ImageDataError.self, "\(name)") {
+        try IDX.read(contentsOf: file, magic: IDX.imagesMagic)
+      }
+      let message = error.map { "\($0)" } ?? ""
+      #expect(message.hasPrefix("\(file.path) is corrupt or truncated: "), "\(name): \(message)")
+      #expect(!message.contains("\n"), "\(name): \(message)")
+      if let reason { #expect(error == .corrupt(path: file.path, reason: reason), "\(name)") }
     }
   }
 }

@@ -1,4 +1,3 @@
-import CTorch
 import Torch
 
 /// Adam (Kingma & Ba) with optional AMSGrad and L2 weight decay: `torch.optim.Adam`.
@@ -36,13 +35,9 @@ public class Adam: Optimizer {
 
   override func update(group index: Int) {
     let group = groups[index]
-    fusedUpdate(group: index) { params, n, slots in
-      parameterSteps[index].withUnsafeMutableBufferPointer { steps in
-        pt_adam_step(
-          params, n, slots[0], slots[1], group.learningRate, betas.0, betas.1, eps, group.weightDecay,
-          decoupledWeightDecay ? 1 : 0, steps.baseAddress, amsgrad ? 1 : 0, slots[2])
-      }
-    }
+    OptimizerKernels.adamStep(
+      group.parameters, slots: &slots[index], steps: &parameterSteps[index], learningRate: group.learningRate,
+      betas: betas, eps: eps, weightDecay: group.weightDecay, decoupled: decoupledWeightDecay, amsgrad: amsgrad)
   }
 
   /// The base state plus each parameter's update count as `G.P.step`.

@@ -1,4 +1,3 @@
-import CTorch
 import Torch
 
 /// Parameters that share a learning rate and weight decay.
@@ -20,8 +19,8 @@ public final class ParameterGroup {
 /// Base class of optimisers: parameter groups, per-parameter state, zeroing gradients, saving state.
 ///
 /// A subclass names its state slots (Adam: `exp_avg`, `exp_avg_sq`) and updates a whole group
-/// in one fused libtorch call, so a step costs one C call per group rather than several per
-/// parameter.
+/// in one fused libtorch call (Torch's `OptimizerKernels`), so a step costs one C call per group
+/// rather than several per parameter.
 open class Optimizer {
   public let groups: [ParameterGroup]
   /// Number of `step()` calls so far (restored with the state).
@@ -56,36 +55,10 @@ open class Optimizer {
     for index in groups.indices { update(group: index) }
   }
 
-  /// Updates group `index`; subclasses call `fusedUpdate` with their rule.
+  /// Updates group `index`: subclasses hand its parameters and `slots[index]` to their rule's
+  /// fused step in `OptimizerKernels`, which fills in the state the first step creates.
   func update(group index: Int) {
     fatalError("\(type(of: self)) must override update(group:)")
-  }
-
-  /// Hands the group's parameter handles and state slots to a fused shim step and adopts
-  /// the state tensors the shim creates on the first step.
-  func fusedUpdate(group index: Int, _ body: (UnsafeMutablePointer<pt_tensor?>, Int32, [UnsafeMutablePointer<pt_tensor?>]) -> Int32) {
-    let parameters = groups[index].parameters
-    let n = parameters.count
-    let parameterHandles = UnsafeMutablePointer<pt_tensor?>.allocate(capacity: Swift.max(n, 1))
-    parameterHandles.initialize(from: parameters.map { $0.handle }, count: n)
-    let slotHandles = slots[index].map { slot in
-      let buffer = UnsafeMutablePointer<pt_tensor?>.allocate(capacity: Swift.max(n, 1))
-      buffer.initialize(from: slot.map { $0?.handle }, count: n)
-      return buffer
-    }
-    defer {
-      parameterHandles.deallocate()
-      for buffer in slotHandles { buffer.deallocate() }
-    }
-    let status = withExtendedLifetime((parameters, slots[index])) {
-      body(parameterHandles, Int32(n), slotHandles)
-    }
-    for (s, buffer) in slotHandles.enumerated() {
-      for i in 0..<n where slots[index][s][i] == nil {
-        if let created = buffer[i] { slots[index][s][i] = Tensor(handle: created) }
-      }
-    }
-    check(status)
   }
 
   /// Named state for checkpoints: `step`, and `G.P.slot` for group G, parameter P.
@@ -127,10 +100,5 @@ open class Optimizer {
 /// Scales gradients so their global L2 norm is at most `maxNorm`; returns the norm before clipping.
 @discardableResult
 public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double) -> Double {
-  var total = 0.0
-  withHandles(parameters) { handles in
-    var handles = handles
-    _ = check(pt_clip_grad_norm(&handles, Int32(handles.count), maxNorm, &total))
-  }
-  return total
+  OptimizerKernels.clipGradNorm(parameters, maxNorm: maxNorm)
 }

@@ -1,4 +1,3 @@
-import CTorch
 import Torch
 
 /// RMSprop (Hinton), optionally centred and with momentum: `torch.optim.RMSprop`.
@@ -27,10 +26,8 @@ public final class RMSprop: Optimizer {
 
   override func update(group index: Int) {
     let group = groups[index]
-    fusedUpdate(group: index) { params, n, slots in
-      pt_rmsprop_step(
-        params, n, slots[0], slots[1], slots[2], group.learningRate, alpha, eps, group.weightDecay,
-        momentum, centered ? 1 : 0)
-    }
+    OptimizerKernels.rmspropStep(
+      group.parameters, slots: &slots[index], learningRate: group.learningRate, alpha: alpha, eps: eps,
+      weightDecay: group.weightDecay, momentum: momentum, centered: centered)
   }
 }

@@ -1,4 +1,3 @@
-import CTorch
 import Torch
 
 /// Stochastic gradient descent with momentum, dampening, Nesterov momentum and L2 weight
@@ -27,8 +26,8 @@ public final class SGD: Optimizer {
 
   override func update(group index: Int) {
     let group = groups[index]
-    fusedUpdate(group: index) { params, n, slots in
-      pt_sgd_step(params, n, slots[0], group.learningRate, momentum, dampening, group.weightDecay, nesterov ? 1 : 0)
-    }
+    OptimizerKernels.sgdStep(
+      group.parameters, slots: &slots[index], learningRate: group.learningRate, momentum: momentum,
+      dampening: dampening, weightDecay: group.weightDecay, nesterov: nesterov)
   }
 }
