@@ -78,6 +78,7 @@ let package = Package(
     .testTarget(
       name: "PenumbraTests", dependencies: ["penumbra", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
+    .executableTarget(name: "two-loss-autoencoder", dependencies: ["Torch", "NN", "Training"], path: "Examples/TwoLossAutoencoder"),
     // Training-step speed against PyTorch on the same libtorch (`make bench-core`): MLPs, and the
     // OoD benchmark's CNN under softmax and DUQ.
     .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN", "Training", "Uncertainty"], path: "Benchmarks/Swift"),
