@@ -24,6 +24,7 @@ let package = Package(
     .library(name: "ImageData", targets: ["ImageData"]),
     .library(name: "Uncertainty", targets: ["Uncertainty"]),
     .library(name: "BayesOpt", targets: ["BayesOpt"]),
+    .library(name: "Experiments", targets: ["Experiments"]),
     .executable(name: "penumbra", targets: ["penumbra"]),
   ],
   dependencies: [
@@ -51,19 +52,27 @@ let package = Package(
     .target(name: "Datasets", dependencies: ["Torch", "GaussianProcesses"], path: "Sources/Data/Datasets"),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "GaussianProcesses"]),
     // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
-    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "Plots", "ImageData"], path: "Sources/Methods/NeuralProcesses"),
+    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "ImageData"], path: "Sources/Methods/NeuralProcesses"),
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses", "ImageData"], resources: [.copy("Fixtures")]),
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
-    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets", "Plots", "ImageData", "Metrics"], path: "Sources/Methods/Uncertainty"),
-    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Torch", "ImageData", "Metrics"]),
+    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets"], path: "Sources/Methods/Uncertainty"),
+    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Experiments", "Datasets", "NN", "Torch", "ImageData", "Metrics"]),
     // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
-    .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots"], path: "Sources/Methods/BayesOpt"),
+    .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses"], path: "Sources/Methods/BayesOpt"),
     .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "GaussianProcesses", "NeuralProcesses", "Torch"]),
+    // The benchmarks: run configurations, training and scoring drivers, typed results, figures
+    // and reports, one folder per benchmark. Methods never import it (nor Plots or Metrics).
+    .target(
+      name: "Experiments",
+      dependencies: [
+        "Torch", "NN", "Datasets", "ImageData", "Metrics", "Plots", "GaussianProcesses", "NeuralProcesses", "Uncertainty",
+        "BayesOpt",
+      ]),
     .executableTarget(
       name: "penumbra",
       dependencies: [
         "Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots", "ImageData", "Uncertainty", "Metrics",
-        "BayesOpt",
+        "BayesOpt", "Experiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -74,7 +83,7 @@ let package = Package(
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
     // Training-step speed against PyTorch on the same libtorch (`make bench-core`): MLPs, and the
     // OoD benchmark's CNN under softmax and DUQ.
-    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN", "Uncertainty"], path: "Benchmarks/Swift"),
+    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN", "Uncertainty", "Experiments"], path: "Benchmarks/Swift"),
     // Neural Process speed and memory against PyTorch and the exact GP (`make bench-np`).
     .executableTarget(
       name: "penumbra-bench-np", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses"],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BayesOpt
+import Experiments
 import Foundation
 import GaussianProcesses
 import NN

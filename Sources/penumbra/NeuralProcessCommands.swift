@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Experiments
 import Foundation
 import GaussianProcesses
 import ImageData

@@ -2,6 +2,7 @@ import Foundation
 import ImageData
 import Metrics
 import Torch
+import Uncertainty
 
 /// The out-of-distribution image sets a Fashion-MNIST classifier is tested against.
 public enum ImageOODSet: String, CaseIterable, Codable, Sendable {

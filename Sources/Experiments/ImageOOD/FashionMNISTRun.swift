@@ -2,6 +2,7 @@ import Foundation
 import ImageData
 import NN
 import Torch
+import Uncertainty
 
 /// The methods of the Fashion-MNIST → MNIST out-of-distribution benchmark.
 public enum ImageOODMethod: String, CaseIterable, Codable, Sendable {

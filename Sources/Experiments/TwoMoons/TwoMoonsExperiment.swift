@@ -1,7 +1,8 @@
-import Foundation
 import Datasets
+import Foundation
 import NN
 import Torch
+import Uncertainty
 
 /// The methods of the two-moons comparison.
 public enum MoonsMethod: String, CaseIterable, Codable, Sendable {
