@@ -18,6 +18,7 @@ let package = Package(
   products: [
     .library(name: "Torch", targets: ["Torch"]),
     .library(name: "NN", targets: ["NN"]),
+    .library(name: "Backbones", targets: ["Backbones"]),
     .library(name: "Plots", targets: ["Plots"]),
     .library(name: "Metrics", targets: ["Metrics"]),
     .library(name: "NeuralProcesses", targets: ["NeuralProcesses"]),
@@ -45,6 +46,9 @@ let package = Package(
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "NN", dependencies: ["Torch"]),
+    // Networks several methods share, without a method's head or loss: the DUQ paper's CNN for
+    // 28×28 images (later a wide ResNet, the DS3L CNN).
+    .target(name: "Backbones", dependencies: ["Torch", "NN"]),
     // Exact Gaussian-process regression: the baseline and oracle of the Neural Process experiments.
     .target(name: "GaussianProcesses", dependencies: ["Torch", "NN"], path: "Sources/Methods/GaussianProcesses"),
     .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses"]),
@@ -56,7 +60,7 @@ let package = Package(
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses", "ImageData"], resources: [.copy("Fixtures")]),
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
     .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets"], path: "Sources/Methods/Uncertainty"),
-    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Experiments", "Datasets", "NN", "Torch", "ImageData", "Metrics"]),
+    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Backbones", "Experiments", "Datasets", "NN", "Torch", "ImageData", "Metrics"]),
     // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
     .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses"], path: "Sources/Methods/BayesOpt"),
     .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "GaussianProcesses", "NeuralProcesses", "Torch"]),
@@ -65,8 +69,8 @@ let package = Package(
     .target(
       name: "Experiments",
       dependencies: [
-        "Torch", "NN", "Datasets", "ImageData", "Metrics", "Plots", "GaussianProcesses", "NeuralProcesses", "Uncertainty",
-        "BayesOpt",
+        "Torch", "NN", "Datasets", "ImageData", "Metrics", "Plots", "Backbones", "GaussianProcesses", "NeuralProcesses",
+        "Uncertainty", "BayesOpt",
       ]),
     .executableTarget(
       name: "penumbra",
@@ -83,7 +87,7 @@ let package = Package(
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
     // Training-step speed against PyTorch on the same libtorch (`make bench-core`): MLPs, and the
     // OoD benchmark's CNN under softmax and DUQ.
-    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN", "Uncertainty", "Experiments"], path: "Benchmarks/Swift"),
+    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN", "Backbones", "Uncertainty", "Experiments"], path: "Benchmarks/Swift"),
     // Neural Process speed and memory against PyTorch and the exact GP (`make bench-np`).
     .executableTarget(
       name: "penumbra-bench-np", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses"],

@@ -1,3 +1,4 @@
+import Backbones
 import Experiments
 import Foundation
 import ImageData

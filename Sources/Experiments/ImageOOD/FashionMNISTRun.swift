@@ -1,3 +1,4 @@
+import Backbones
 import Foundation
 import ImageData
 import NN
