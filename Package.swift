@@ -59,7 +59,7 @@ let package = Package(
     .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "ImageData"], path: "Sources/Methods/NeuralProcesses"),
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses", "ImageData"], resources: [.copy("Fixtures")]),
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
-    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Datasets"], path: "Sources/Methods/Uncertainty"),
+    .target(name: "Uncertainty", dependencies: ["Torch", "NN"], path: "Sources/Methods/Uncertainty"),
     .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Backbones", "Experiments", "Datasets", "NN", "Torch", "ImageData", "Metrics"]),
     // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
     .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses"], path: "Sources/Methods/BayesOpt"),
@@ -72,18 +72,20 @@ let package = Package(
         "Torch", "NN", "Datasets", "ImageData", "Metrics", "Plots", "Backbones", "GaussianProcesses", "NeuralProcesses",
         "Uncertainty", "BayesOpt",
       ]),
+    // The command line: flags into the parameters of one Experiments call, and its result printed.
+    // The method targets are here only for the flag types they define (kinds, kernels, measures).
     .executableTarget(
       name: "penumbra",
       dependencies: [
-        "Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots", "ImageData", "Uncertainty", "Metrics",
-        "BayesOpt", "Experiments",
+        "Experiments", "Torch", "Datasets", "GaussianProcesses", "NeuralProcesses", "Uncertainty", "BayesOpt",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // The command line itself: bad flags refused with what to do, a run trained, resumed, scored,
     // reported and asked to predict end to end.
     .testTarget(
-      name: "PenumbraTests", dependencies: ["penumbra", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      name: "PenumbraTests",
+      dependencies: ["penumbra", "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
     // Training-step speed against PyTorch on the same libtorch (`make bench-core`): MLPs, and the
     // OoD benchmark's CNN under softmax and DUQ.
