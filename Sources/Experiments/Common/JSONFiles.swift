@@ -22,9 +22,3 @@ public func readJSON<T: Decodable>(_ type: T.Type, from url: URL) -> T? {
   guard let data = try? Data(contentsOf: url) else { return nil }
   return try? JSONDecoder().decode(type, from: data)
 }
-
-/// Progress and warnings of a benchmark on standard error, so standard output stays the
-/// result alone (scripts save it as Markdown or JSON).
-public func printToStandardError(_ line: String) {
-  FileHandle.standardError.write(Data((line + "\n").utf8))
-}
