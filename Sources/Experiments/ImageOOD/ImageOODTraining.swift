@@ -45,7 +45,6 @@ extension ImageOODTrainingParameters {
   /// Trains the run into `out` (a checkpoint after every epoch, metrics.json, the curve if
   /// asked for), continuing it with `resume`; returns the metrics and the files written.
   public func train() throws -> (metrics: ImageOODTrainingMetrics, folder: URL, files: [String]) {
-    let (epochCount, resume) = (epochs, self.resume)
     let folder = try runFolder(out, resume: resume, unit: "epoch")
     let train = try run.trainingSet()
     let test = try fashionMNISTTestSet(subset: testSubset)
@@ -53,7 +52,7 @@ extension ImageOODTrainingParameters {
     let curve = curveImages > 0
       ? try EpochCurveRecorder(folder: folder, resume: resume, run: run, test: test, images: curveImages) : nil
     let summary = try run.train(
-      model, on: train, epochs: epochCount, checkpoint: folder.appendingPathComponent(runCheckpointName),
+      model, on: train, epochs: epochs, checkpoint: folder.appendingPathComponent(runCheckpointName),
       resume: resume, afterEpoch: { epochs, seconds in try curve?.record(model, epochs: epochs, trainSeconds: seconds) })
     run.prepareForScoring(model)
     let accuracy = Metrics.accuracy(
