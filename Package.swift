@@ -72,6 +72,7 @@ let package = Package(
         "Torch", "NN", "Datasets", "ImageData", "Metrics", "Plots", "Backbones", "GaussianProcesses", "NeuralProcesses",
         "Uncertainty", "BayesOpt",
       ]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
     // The command line: flags into the parameters of one Experiments call, and its result printed.
     // The method targets are here only for the flag types they define (kinds, kernels, measures).
     .executableTarget(
