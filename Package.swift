@@ -18,12 +18,14 @@ let package = Package(
   products: [
     .library(name: "Torch", targets: ["Torch"]),
     .library(name: "NN", targets: ["NN"]),
+    .library(name: "Backbones", targets: ["Backbones"]),
     .library(name: "Plots", targets: ["Plots"]),
     .library(name: "Metrics", targets: ["Metrics"]),
     .library(name: "NeuralProcesses", targets: ["NeuralProcesses"]),
     .library(name: "ImageData", targets: ["ImageData"]),
     .library(name: "Uncertainty", targets: ["Uncertainty"]),
     .library(name: "BayesOpt", targets: ["BayesOpt"]),
+    .library(name: "Experiments", targets: ["Experiments"]),
     .executable(name: "penumbra", targets: ["penumbra"]),
   ],
   dependencies: [
@@ -49,6 +51,9 @@ let package = Package(
     // checkpoints with exact mid-epoch resume, progress, divergence and Ctrl-C handling.
     .target(name: "Training", dependencies: ["Torch", "NN"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Torch"]),
+    // Networks several methods share, without a method's head or loss: the DUQ paper's CNN for
+    // 28×28 images (later a wide ResNet, the DS3L CNN).
+    .target(name: "Backbones", dependencies: ["Torch", "NN"]),
     // Exact Gaussian-process regression: the baseline and oracle of the Neural Process experiments.
     .target(name: "GaussianProcesses", dependencies: ["Torch", "NN"], path: "Sources/Methods/GaussianProcesses"),
     .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses"]),
@@ -56,32 +61,42 @@ let package = Package(
     .target(name: "Datasets", dependencies: ["Torch", "GaussianProcesses"], path: "Sources/Data/Datasets"),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "GaussianProcesses"]),
     // The Neural Process family (CNP, NP, AttnCNP, ANP) of Kim et al. 2019 and its predecessors.
-    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Training", "Datasets", "GaussianProcesses", "Plots", "ImageData"], path: "Sources/Methods/NeuralProcesses"),
+    .target(name: "NeuralProcesses", dependencies: ["Torch", "NN", "Training", "Datasets", "GaussianProcesses", "ImageData"], path: "Sources/Methods/NeuralProcesses"),
     .testTarget(name: "NeuralProcessesTests", dependencies: ["NeuralProcesses", "ImageData", "Training"], resources: [.copy("Fixtures")]),
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
-    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Training", "Datasets", "Plots", "ImageData", "Metrics"], path: "Sources/Methods/Uncertainty"),
-    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Training", "Torch", "ImageData", "Metrics"]),
+    .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Training"], path: "Sources/Methods/Uncertainty"),
+    .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Backbones", "Experiments", "Datasets", "NN", "Training", "Torch", "ImageData", "Metrics"]),
     // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
-    .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots"], path: "Sources/Methods/BayesOpt"),
+    .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses"], path: "Sources/Methods/BayesOpt"),
     .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "GaussianProcesses", "NeuralProcesses", "Torch"]),
+    // The benchmarks: run configurations, training and scoring drivers, typed results, figures
+    // and reports, one folder per benchmark. Methods never import it (nor Plots or Metrics).
+    .target(
+      name: "Experiments",
+      dependencies: [
+        "Torch", "NN", "Training", "Datasets", "ImageData", "Metrics", "Plots", "Backbones", "GaussianProcesses",
+        "NeuralProcesses", "Uncertainty", "BayesOpt",
+      ]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+    // The command line: flags into the parameters of one Experiments call, and its result printed.
+    // The method targets are here only for the flag types they define (kinds, kernels, measures).
     .executableTarget(
       name: "penumbra",
       dependencies: [
-        "Torch", "NN", "Training", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots", "ImageData", "Uncertainty",
-        "Metrics",
-        "BayesOpt",
+        "Experiments", "Torch", "Training", "Datasets", "GaussianProcesses", "NeuralProcesses", "Uncertainty", "BayesOpt",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // The command line itself: bad flags refused with what to do, a run trained, resumed, scored,
     // reported and asked to predict end to end.
     .testTarget(
-      name: "PenumbraTests", dependencies: ["penumbra", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      name: "PenumbraTests",
+      dependencies: ["penumbra", "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
     .executableTarget(name: "two-loss-autoencoder", dependencies: ["Torch", "NN", "Training"], path: "Examples/TwoLossAutoencoder"),
     // Training-step speed against PyTorch on the same libtorch (`make bench-core`): MLPs, and the
     // OoD benchmark's CNN under softmax and DUQ.
-    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN", "Training", "Uncertainty"], path: "Benchmarks/Swift"),
+    .executableTarget(name: "penumbra-bench", dependencies: ["Torch", "NN", "Training", "Backbones", "Uncertainty", "Experiments"], path: "Benchmarks/Swift"),
     // Neural Process speed and memory against PyTorch and the exact GP (`make bench-np`).
     .executableTarget(
       name: "penumbra-bench-np", dependencies: ["Torch", "NN", "Datasets", "GaussianProcesses", "NeuralProcesses"],

@@ -11,6 +11,8 @@
 // 0.05 with momentum 0.9 and weight decay 5e-4), `duq` DUQ (BCE on the kernel values, the
 // gradient penalty's double backward, SGD with weight decay 1e-4, the centroid update). The
 // Python side builds the same models from the official code's layer list.
+import Backbones
+import Experiments
 import Foundation
 import NN
 import Torch

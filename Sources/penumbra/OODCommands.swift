@@ -1,11 +1,7 @@
 import ArgumentParser
-import Datasets
-import Foundation
-import Plots
+import Experiments
 import Torch
 import Uncertainty
-
-extension CertaintyMeasure: ExpressibleByArgument {}
 
 struct OODCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -45,93 +41,20 @@ extension OODCommand {
 
     func run() throws {
       Torch.configureThreadsFromEnvironment()
-      let folder = URL(fileURLWithPath: out, isDirectory: true)
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-      let experiment = self.experiment
-      let train = experiment.trainingSet
-      let test = experiment.testSet
-      let methods = method.methods
-      let figure = Figure(width: 600 * methods.count, height: 640)
-      let panels = figure.panels(rows: 1, columns: methods.count)[0]
-      var results: [MoonsResult] = []
-      for (method, axes) in zip(methods, panels) {
-        let (model, seconds) = try experiment.train(method, on: train, epochs: epochs)
-        let result = MoonsResult(
-          method: method, model: model, epochs: epochs ?? experiment.defaultEpochs(method), seconds: seconds,
-          train: train, test: test, certainty: method == .duq ? "max K_c" : certainty.rawValue)
-        results.append(result)
-        print(result.summary)
-        drawCertainty(
-          of: model, over: .twoMoons, points: train.points, labels: train.labels, on: axes,
-          title: String(format: "%@, %@: test acc. %.1f%%", method.title, result.certainty, 100 * result.testAccuracy))
-        // A colour bar on every panel keeps the panels the same size.
-        axes.colorbar(colormap: .viridis, range: 0...1, label: "certainty")
-      }
-      figure.title = title(methods)
-      try writeJSON(MoonsMetrics(experiment: experiment, results: results), to: folder.appendingPathComponent("metrics.json"))
-      try figure.write(to: folder.appendingPathComponent("uncertainty.png"))
-      print("wrote \(folder.path)/{metrics.json, uncertainty.png}")
-    }
-
-    /// A figure title that fits above its panels (about 33 characters per 600-pixel panel).
-    func title(_ methods: [MoonsMethod]) -> String {
-      let duq = String(format: "gradient penalty %g, σ %g", gradientPenalty, lengthScale)
-      if methods.count > 1 { return "Certainty on two moons (DUQ: \(duq))" }
-      return methods[0] == .duq ? "DUQ, \(duq)" : "\(methods[0].title) on two moons"
+      let (metrics, folder) = try parameters.run()
+      for result in metrics.results { print(result.summary) }
+      printWrote(folder, ["metrics.json", "uncertainty.png"])
     }
 
     /// The notebooks' settings with this command's overrides.
-    var experiment: TwoMoonsExperiment {
+    var parameters: TwoMoonsParameters {
       var experiment = TwoMoonsExperiment()
       experiment.seed = seed
       experiment.ensembleMembers = members
       experiment.certaintyMeasure = certainty
       experiment.duq.gradientPenaltyWeight = gradientPenalty
       experiment.duq.lengthScale = lengthScale
-      return experiment
-    }
-  }
-
-  /// The settings and every method's scores, as written to metrics.json.
-  struct MoonsMetrics: Codable {
-    var experiment: TwoMoonsExperiment
-    var results: [MoonsResult]
-  }
-
-  /// How one trained method did.
-  struct MoonsResult: Codable {
-    var method: MoonsMethod
-    var epochs: Int
-    var seconds: Double
-    var parameters: Int
-    var trainAccuracy: Double
-    var testAccuracy: Double
-    /// What "certainty" means for this method.
-    var certainty: String
-    /// Mean certainty on the test points, which look like the training data.
-    var meanCertaintyTest: Double
-    /// Mean certainty on a circle of radius 5 around the moons, far from every training point.
-    var meanCertaintyFar: Double
-
-    init(
-      method: MoonsMethod, model: any UncertaintyClassifier, epochs: Int, seconds: Double, train: TwoMoons, test: TwoMoons,
-      certainty: String
-    ) {
-      self.method = method
-      self.epochs = epochs
-      self.seconds = seconds
-      parameters = model.parameterCount
-      trainAccuracy = model.accuracy(train.points, labels: train.labels)
-      testAccuracy = model.accuracy(test.points, labels: test.labels)
-      self.certainty = certainty
-      meanCertaintyTest = model.predict(test.points).certainty.mean().item()
-      meanCertaintyFar = model.predict(pointsFarFromMoons()).certainty.mean().item()
-    }
-
-    var summary: String {
-      String(
-        format: "%@: train accuracy %.3f  test accuracy %.3f  certainty on test %.3f, far away %.3f  %d parameters  %d epochs  %.1f s",
-        method.rawValue, trainAccuracy, testAccuracy, meanCertaintyTest, meanCertaintyFar, parameters, epochs, seconds)
+      return TwoMoonsParameters(experiment: experiment, methods: method.methods, epochs: epochs, out: out)
     }
   }
 }

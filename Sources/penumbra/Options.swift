@@ -1,7 +1,9 @@
 import ArgumentParser
+import BayesOpt
 import Datasets
+import Experiments
 import Foundation
-import NN
+import GaussianProcesses
 import NeuralProcesses
 import Uncertainty
 
@@ -10,33 +12,49 @@ extension AttentionKind: ExpressibleByArgument {}
 extension NeuralProcessArchitecture: ExpressibleByArgument {}
 extension CurveProtocol: ExpressibleByArgument {}
 extension CurveKernel: ExpressibleByArgument {}
-extension LatentDraws: ExpressibleByArgument {
-  /// The `--z-from` help of `np train` and `np eval`.
-  static let help = ArgumentHelp(
-    """
-    Latent models: draw z from q(z | context), the predictive (context); from q(z | targets) weighted by \
-    q(z | context) / q(z | targets), an importance-sampled estimate of the same predictive log-likelihood, far \
-    less biased low when q(z | context) is wide (importance); or from q(z | targets) without the weights, as \
-    NPF's code scores its LNP and AttnLNP (targets: optimistic, for comparing with NPF's published numbers only).
-    """)
-}
+extension LatentDraws: ExpressibleByArgument {}
+extension ImageSource: ExpressibleByArgument {}
+extension ContextPixels: ExpressibleByArgument {}
+extension CertaintyMeasure: ExpressibleByArgument {}
+extension ImageOODMethod: ExpressibleByArgument {}
+extension ImageOODSet: ExpressibleByArgument {}
 extension ImageOODEvaluationKind.Detector: ExpressibleByArgument {}
+extension KernelFamily: ExpressibleByArgument {}
+extension ObjectiveFamily: ExpressibleByArgument {}
+extension NeuralProcessDraw: ExpressibleByArgument {}
+extension BayesOptSurrogate: ExpressibleByArgument {}
+extension BayesOptAcquisition: ExpressibleByArgument {}
 
-/// The checkpoint file in every training run's --out folder (`np train`, `ood train`).
-let runCheckpointName = "model.safetensors"
+/// The folder a training run writes and whether to continue the run already in it
+/// (`np train`, `ood train`).
+struct RunFolderOptions: ParsableArguments {
+  @Option(help: "Output folder.") var out: String
+  @Flag(help: "Continue from out/model.safetensors when it exists.") var resume = false
+}
 
-/// The --out folder of a training run, created if missing. A folder that already holds a
-/// checkpoint is refused unless the user asked to continue it: starting afresh would overwrite
-/// hours of training. `unit`: what the checkpoint's step counts ("step", "epoch").
-func runFolder(_ out: String, resume: Bool, unit: String = "step") throws -> URL {
-  let folder = URL(fileURLWithPath: out, isDirectory: true)
-  let checkpoint = folder.appendingPathComponent(runCheckpointName)
-  if !resume, FileManager.default.fileExists(atPath: checkpoint.path) {
-    let step = (try? Checkpoint.info(at: checkpoint)).map { " at \(unit) \($0.step)" } ?? ""
-    throw UsageError(
-      "\(out) already holds a run (\(runCheckpointName)\(step)): pass --resume to continue it, "
-        + "or another --out to start afresh (or delete the folder to replace it)")
-  }
-  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-  return folder
+/// The trained run `np eval` and `np predict` read.
+struct NeuralProcessCheckpointOption: ParsableArguments {
+  @Option(help: "Run folder (or model.safetensors) written by `np train`.") var checkpoint: String
+}
+
+/// Where latent models draw z from when scored (`np train`, `np eval`).
+struct LatentDrawOption: ParsableArguments {
+  @Option(
+    help: """
+      Latent models: draw z from q(z | context), the predictive (context); from q(z | targets) weighted by \
+      q(z | context) / q(z | targets), an importance-sampled estimate of the same predictive log-likelihood, far \
+      less biased low when q(z | context) is wide (importance); or from q(z | targets) without the weights, as \
+      NPF's code scores its LNP and AttnLNP (targets: optimistic, for comparing with NPF's published numbers only).
+      """)
+  var zFrom: LatentDraws = .context
+}
+
+/// `--json` of the commands that print one result (`np eval`, `ood eval`).
+struct JSONOutputOption: ParsableArguments {
+  @Flag(help: "Print one JSON object.") var json = false
+}
+
+/// The closing line of a command that wrote files into `folder`.
+func printWrote(_ folder: URL, _ files: [String]) {
+  print("wrote \(folder.path)/{\(files.joined(separator: ", "))}")
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiments
 import Foundation
 import Testing
 
@@ -159,7 +160,7 @@ import Testing
     var command = try Self.parse("gp fit --data \(data.path) --kernel eq --points 101 --out \(folder.path)/gp")
     try command.run()
     let fit = try JSONDecoder().decode(
-      GaussianProcessCommand.FitResult.self, from: Data(contentsOf: folder.appendingPathComponent("gp/fit.json")))
+      GaussianProcessFitResult.self, from: Data(contentsOf: folder.appendingPathComponent("gp/fit.json")))
     #expect(fit.points == 25 && fit.logMarginalLikelihood.isFinite && fit.lengthscale > 0.2 && fit.lengthscale < 2)
     let rows = try String(contentsOf: folder.appendingPathComponent("gp/predictions.csv"), encoding: .utf8)
       .split(separator: "\n").dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
@@ -178,7 +179,7 @@ import Testing
       let out = folder.appendingPathComponent("\(surrogate).json")
       var command = try Self.parse("bo run --surrogate \(surrogate) --functions 8 --evaluations 15 --grid-size 200 --json --out \(out.path)")
       try command.run()
-      let result = try JSONDecoder().decode(BayesOptCommand.RunResult.self, from: Data(contentsOf: out))
+      let result = try JSONDecoder().decode(BayesOptRunResult.self, from: Data(contentsOf: out))
       #expect(result.settings.functions == 8 && result.regret.simpleRegretMean.count == 15)
       regret[surrogate] = result.regret.cumulativeRegret.mean
     }
@@ -218,7 +219,7 @@ import Testing
     return Double(last.split(separator: ",")[1])!
   }
 
-  static func metrics(_ run: URL) throws -> NeuralProcessCommand.TrainingMetrics {
-    try JSONDecoder().decode(NeuralProcessCommand.TrainingMetrics.self, from: Data(contentsOf: run.appendingPathComponent("metrics.json")))
+  static func metrics(_ run: URL) throws -> CurveTrainingMetrics {
+    try JSONDecoder().decode(CurveTrainingMetrics.self, from: Data(contentsOf: run.appendingPathComponent("metrics.json")))
   }
 }

@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 import NN
 import Testing

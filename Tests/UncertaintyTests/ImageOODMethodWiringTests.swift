@@ -1,3 +1,5 @@
+import Backbones
+import Experiments
 import Foundation
 import ImageData
 import Metrics

@@ -1,6 +1,8 @@
+import Backbones
 import Foundation
 import ImageData
 import Torch
+import Uncertainty
 
 /// The Gram-matrix detector (`GramDetector`) applied post hoc to a trained benchmark classifier
 /// built on `FashionCNN`: its four activations (three conv blocks and the features) are the

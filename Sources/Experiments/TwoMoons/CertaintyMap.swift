@@ -1,5 +1,6 @@
 import Plots
 import Torch
+import Uncertainty
 
 /// A regular grid over a rectangle of the plane, for drawing a classifier's certainty as a heatmap.
 public struct PlaneGrid: Sendable {

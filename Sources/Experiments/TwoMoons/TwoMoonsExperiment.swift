@@ -1,8 +1,9 @@
-import Foundation
 import Datasets
+import Foundation
 import NN
 import Torch
 import Training
+import Uncertainty
 
 /// The methods of the two-moons comparison.
 public enum MoonsMethod: String, CaseIterable, Codable, Sendable {

@@ -1,3 +1,4 @@
+import BayesOpt
 import Foundation
 import Plots
 

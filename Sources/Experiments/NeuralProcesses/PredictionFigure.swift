@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import GaussianProcesses
+import NeuralProcesses
 import Plots
 import Torch
 

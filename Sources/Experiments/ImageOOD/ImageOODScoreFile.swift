@@ -2,6 +2,7 @@ import Foundation
 import Metrics
 import Plots
 import Torch
+import Uncertainty
 
 /// The per-image numbers behind one `ood eval`, saved next to its eval.json so that runs can be
 /// compared as curves (reliability, ROC) without scoring them again.

@@ -1,8 +1,10 @@
+import Backbones
 import Foundation
 import ImageData
 import NN
 import Torch
 import Training
+import Uncertainty
 
 /// The methods of the Fashion-MNIST → MNIST out-of-distribution benchmark.
 public enum ImageOODMethod: String, CaseIterable, Codable, Sendable {
