@@ -91,7 +91,7 @@ let package = Package(
     // reported and asked to predict end to end.
     .testTarget(
       name: "PenumbraTests",
-      dependencies: ["penumbra", "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["penumbra", "Experiments", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(name: "fit-mlp", dependencies: ["Torch", "NN"], path: "Examples/FitMLP"),
     .executableTarget(name: "two-loss-autoencoder", dependencies: ["Torch", "NN", "Training"], path: "Examples/TwoLossAutoencoder"),
     // Training-step speed against PyTorch on the same libtorch (`make bench-core`): MLPs, and the

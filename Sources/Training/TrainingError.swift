@@ -27,8 +27,17 @@ public enum InterruptFlag {
   nonisolated(unsafe) public static var isSet = false
 
   /// Clears the flag and installs the handlers; returns the previous ones for `uninstall`.
+  ///
+  /// Also unblocks both signals on this thread: a process inherits its parent's signal mask,
+  /// and one started by a parent that blocks them (a test runner's `Process`, some job
+  /// launchers) would otherwise never see Ctrl-C or `kill` and run on to the end.
   public static func install() -> [sig_t?] {
     isSet = false
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     return [SIGINT, SIGTERM].map { signal($0) { _ in InterruptFlag.isSet = true } }
   }
 
