@@ -7,8 +7,8 @@ import Training
 public protocol ImageBenchmarkClassifier: UncertaintyClassifier {
   /// Independent batches each training step takes: one per ensemble member, else one.
   var batchStreams: Int { get }
-  /// One training step on one batch per stream with the optimisers of
-  /// `FashionMNISTRun.makeOptimizers` (one, except SDE-Net's drift and diffusion).
+  /// One training step on one batch per stream with the benchmark run's optimisers
+  /// (`FashionMNISTRun.makeOptimizers` in Experiments: one, except SDE-Net's drift and diffusion).
   func trainingStep(_ batches: [LabelledBatch], optimizers: Optimizers) throws -> LossTerms
   /// Class probabilities [batch, classes] and certainty [batch] (higher: more in-distribution)
   /// from one prediction, without gradients; `measure` turns probabilities into a certainty
@@ -65,7 +65,7 @@ extension MCDropoutClassifier: ImageBenchmarkClassifier, ProbabilisticClassifier
 }
 
 /// The Dirichlet mean; the precision and mutual information the paper also ranks by are left
-/// out (see `FashionMNISTRun`).
+/// out (see `FashionMNISTRun` in Experiments).
 extension BeliefMatchingClassifier: ImageBenchmarkClassifier, ProbabilisticClassifier {
   public func predictiveProbabilities(_ x: Tensor) -> Tensor { probabilities(x) }
 }
