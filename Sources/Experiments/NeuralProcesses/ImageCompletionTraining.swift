@@ -47,9 +47,7 @@ extension NeuralProcessTrainingParameters {
       learningRateDecay: learningRateDecay == 1 ? nil : learningRateDecay, images: source)
     Torch.manualSeed(seed)
     let network = NeuralProcess(run.model)
-    let optimizers = Optimizers(
-      Adam(network.parameters(), learningRate: learningRate),
-      schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
+    let optimizers = makeOptimizers(for: network)
     let name = run.model.name
     let loop = TrainingLoop(
       .steps(steps), seed: seed, checkpoint: folder.appendingPathComponent(runCheckpointName),

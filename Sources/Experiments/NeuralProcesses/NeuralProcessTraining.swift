@@ -74,6 +74,14 @@ public struct CurveTrainingMetrics: TrainingRunMetrics {
 }
 
 extension NeuralProcessTrainingParameters {
+  /// Adam over every parameter at the run's learning rate, falling exponentially by
+  /// `learningRateDecay` over the run (NPF's `decay_lr`) when that is not 1.
+  func makeOptimizers(for network: NeuralProcess) -> Optimizers {
+    Optimizers(
+      Adam(network.parameters(), learningRate: learningRate),
+      schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
+  }
+
   /// Trains the run into `out` (checkpoints, metrics.json and figures), continuing it with
   /// `resume`, and scores it on fixed test tasks.
   public func train() throws -> NeuralProcessTrainingResult {
@@ -95,9 +103,7 @@ extension NeuralProcessTrainingParameters {
       }
       try Checkpoint.load(from: source.checkpoint, into: network)
     }
-    let optimizers = Optimizers(
-      Adam(network.parameters(), learningRate: learningRate),
-      schedule: learningRateDecay == 1 ? .constant : .exponential(totalSteps: steps, finalFactor: 1 / learningRateDecay))
+    let optimizers = makeOptimizers(for: network)
     let sampler = run.sampler
     let name = run.model.name
     let loop = TrainingLoop(
