@@ -61,6 +61,8 @@ let package = Package(
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
     .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Training", "Datasets", "Plots", "ImageData", "Metrics"], path: "Sources/Methods/Uncertainty"),
     .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Training", "Torch", "ImageData", "Metrics"]),
+    // Backbone networks shared by methods and experiments (the DS3L paper's MNIST CNN).
+    .target(name: "Backbones", dependencies: ["Torch", "NN"]),
     // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
     .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots"], path: "Sources/Methods/BayesOpt"),
     .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "GaussianProcesses", "NeuralProcesses", "Torch"]),
