@@ -63,6 +63,13 @@ let package = Package(
     .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Datasets", "NN", "Training", "Torch", "ImageData", "Metrics"]),
     // Backbone networks shared by methods and experiments (the DS3L paper's MNIST CNN).
     .target(name: "Backbones", dependencies: ["Torch", "NN"]),
+    // Semi-supervised learning with unseen-class unlabelled data (issue 33): DS3L (Guo et al.
+    // 2020), NS3L's negative sampling (Chen et al. 2020) and the Π-model, pseudo-label and VAT
+    // baselines, each an Objective over SemiSupervisedBatch.
+    .target(name: "SemiSupervised", dependencies: ["Torch", "NN", "Training"], path: "Sources/Methods/SemiSupervised"),
+    .testTarget(
+      name: "SemiSupervisedTests", dependencies: ["SemiSupervised", "Backbones", "Training", "NN", "Torch", "Datasets", "ImageData"],
+      resources: [.copy("Fixtures")]),
     // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
     .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses", "Plots"], path: "Sources/Methods/BayesOpt"),
     .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "GaussianProcesses", "NeuralProcesses", "Torch"]),
