@@ -19,7 +19,11 @@ import Torch
 /// labelled rows out of the loss), and the perturbed passes leave batch-norm statistics alone,
 /// as every pass but the first does there. The power iteration differentiates the sum of the
 /// per-example KLs rather than their mean: the same direction after normalising, without the
-/// 1/U that brings a gradient already of order ξ close to float32's underflow.
+/// 1/U that brings a gradient already of order ξ close to float32's underflow. Even so, with
+/// ξ = 1e-6 a float32 pass of a deterministic network (no dropout or input noise between the
+/// clean and the perturbed pass) often gives p(x + ξd) equal to p(x) bit for bit, so the
+/// gradient, and r_adv, is zero for those examples; such a network in float32 needs a larger ξ
+/// (1e-3 in this package's tests).
 public struct VAT: UnlabelledRegulariser {
   /// ε: the length of the adversarial perturbation.
   public var epsilon: Double
