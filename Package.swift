@@ -52,7 +52,7 @@ let package = Package(
     .target(name: "Training", dependencies: ["Torch", "NN"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Torch"]),
     // Networks several methods share, without a method's head or loss: the DUQ paper's CNN for
-    // 28×28 images (later a wide ResNet, the DS3L CNN).
+    // 28×28 images and the DS3L paper's MNIST CNN (later a wide ResNet).
     .target(name: "Backbones", dependencies: ["Torch", "NN"]),
     // Exact Gaussian-process regression: the baseline and oracle of the Neural Process experiments.
     .target(name: "GaussianProcesses", dependencies: ["Torch", "NN"], path: "Sources/Methods/GaussianProcesses"),
@@ -66,6 +66,13 @@ let package = Package(
     // Single-model uncertainty and its baselines: DUQ (van Amersfoort et al. 2020), softmax, deep ensembles.
     .target(name: "Uncertainty", dependencies: ["Torch", "NN", "Training"], path: "Sources/Methods/Uncertainty"),
     .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Backbones", "Experiments", "Datasets", "NN", "Training", "Torch", "ImageData", "Metrics"]),
+    // Semi-supervised learning with unseen-class unlabelled data (issue 33): DS3L (Guo et al.
+    // 2020), NS3L's negative sampling (Chen et al. 2020) and the Π-model, pseudo-label and VAT
+    // baselines, each an Objective over SemiSupervisedBatch.
+    .target(name: "SemiSupervised", dependencies: ["Torch", "NN", "Training"], path: "Sources/Methods/SemiSupervised"),
+    .testTarget(
+      name: "SemiSupervisedTests", dependencies: ["SemiSupervised", "Backbones", "Training", "NN", "Torch", "Datasets", "ImageData"],
+      resources: [.copy("Fixtures")]),
     // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
     .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses"], path: "Sources/Methods/BayesOpt"),
     .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "GaussianProcesses", "NeuralProcesses", "Torch"]),

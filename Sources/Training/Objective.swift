@@ -15,6 +15,18 @@ public protocol Objective {
   /// One training step on `batch`; returns the step's loss terms, the first being the loss
   /// that the progress line shows and the learning curve follows.
   func step(_ batch: Batch, optimizers: Optimizers) throws -> LossTerms
+  /// Called by the loop just before each `step` with that step's index: 1-based, counted over
+  /// the whole run, so a resumed run continues the count where the checkpoint stopped; in an
+  /// epoch-counted run it counts batches (epoch e's batch b is step e · batchesPerEpoch + b + 1).
+  /// It is the clock of a schedule inside a loss, such as the ramped consistency weight
+  /// λ(t) = λ_max · exp(−5(1 − t/T)²) of the Π-model, VAT, pseudo-labelling and DS3L, which no
+  /// learning-rate schedule can carry. The default ignores it; an objective that wraps another
+  /// forwards it.
+  func prepare(forStep step: Int)
+}
+
+extension Objective {
+  public func prepare(forStep step: Int) {}
 }
 
 extension Objective where Self: Module {

@@ -187,13 +187,15 @@ public struct TrainingLoop {
         firstBatch = 0
       }
       for index in firstBatch..<batches {
-        let terms = try objective.step(try plan.batch(unit, index, order), optimizers: optimizers)
+        let globalStep = unit * batches + index + 1
+        let batch = try plan.batch(unit, index, order)
+        objective.prepare(forStep: globalStep)
+        let terms = try objective.step(batch, optimizers: optimizers)
         finalTerms = terms
         if let bad = terms.firstNonFinite {
           throw TrainingError.diverged(
             unit: length.unit, at: unit + 1, loss: bad.value, checkpoint: checkpoint, lastGood: lastGood)
         }
-        let globalStep = unit * batches + index + 1
         progress.update(step: globalStep, loss: terms.loss, extra: length.unit == "epoch" ? "epoch \(unit + 1)/\(units)" : "")
         if interrupted, index + 1 < batches {
           try save(

@@ -69,6 +69,8 @@ struct ObjectiveTests {
     let counter = Counter()
     var module: Module { base.module }
 
+    func prepare(forStep step: Int) { base.prepare(forStep: step) }
+
     func step(_ batch: Base.Batch, optimizers: Optimizers) throws -> LossTerms {
       counter.steps += 1
       if counter.steps == at {
@@ -139,6 +141,43 @@ struct ObjectiveTests {
     }
     #expect(run.midEpoch.step == 1 && run.midEpoch.metadata[TrainingLoop.batchesDoneKey] == "2")
     #expect(weights(run.resumed) == weights(run.straight))
+  }
+
+  /// The loop tells the objective each step's index before the step: counted over batches in
+  /// an epoch run, and continued, not restarted, by a resumed run.
+  @Test func loopNumbersStepsAcrossEpochsAndResumes() throws {
+    final class StepRecorder: Module, Objective {
+      let network = Linear(6, 6)
+      var prepared: [Int] = []
+      var stepped: [Int] = []
+      func prepare(forStep step: Int) { prepared.append(step) }
+      func step(_ batch: UnlabelledBatch, optimizers: Optimizers) -> LossTerms {
+        stepped.append(prepared.last ?? 0)
+        let loss = mseLoss(network(batch.x), batch.x)
+        optimizers.minimize(loss)
+        return ["loss": loss.item()]
+      }
+    }
+    Torch.manualSeed(6)
+    let data = UnlabelledData(points: Tensor.randn([40, 6]), batchSize: 8)  // 5 batches an epoch
+    var recorders: [StepRecorder] = []
+    _ = try straightAndResumed(epochs: 2, interruptAt: 7, data: data) {
+      let model = StepRecorder()
+      recorders.append(model)
+      return (model, Optimizers(SGD(model.parameters(), learningRate: 0.01)))
+    }
+    #expect(recorders.count == 3)
+    #expect(recorders[0].prepared == Array(1...10))
+    #expect(recorders[0].stepped == Array(1...10))
+    #expect(recorders[1].prepared == Array(1...7))
+    #expect(recorders[2].prepared == Array(8...10))
+
+    let counted = StepRecorder()
+    let loop = TrainingLoop(.steps(3), seed: 1, checkpoint: nil)
+    _ = try loop.run(counted, optimizers: Optimizers(SGD(counted.parameters(), learningRate: 0.01)), resume: false) { _ in
+      UnlabelledBatch(x: Tensor.randn([4, 6]))
+    }
+    #expect(counted.prepared == [1, 2, 3])
   }
 
   /// Several losses step several optimisers from one forward pass, each with the gradient of its
