@@ -82,7 +82,7 @@ let package = Package(
       name: "Experiments",
       dependencies: [
         "Torch", "NN", "Training", "Datasets", "ImageData", "Metrics", "Plots", "Backbones", "GaussianProcesses",
-        "NeuralProcesses", "Uncertainty", "BayesOpt",
+        "NeuralProcesses", "Uncertainty", "BayesOpt", "SemiSupervised",
       ]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
     // The command line: flags into the parameters of one Experiments call, and its result printed.
@@ -91,6 +91,7 @@ let package = Package(
       name: "penumbra",
       dependencies: [
         "Experiments", "Torch", "Training", "Datasets", "GaussianProcesses", "NeuralProcesses", "Uncertainty", "BayesOpt",
+        "SemiSupervised",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

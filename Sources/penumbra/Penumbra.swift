@@ -7,7 +7,10 @@ struct Penumbra: ParsableCommand {
     commandName: "penumbra",
     abstract: "Uncertainty-aware deep learning on libtorch: train, evaluate, predict, plot.",
     discussion: "Threads: PENUMBRA_THREADS (libtorch, default 1) and PENUMBRA_BLAS_THREADS (OpenBLAS, default 1).",
-    subcommands: [NeuralProcessCommand.self, GaussianProcessCommand.self, OODCommand.self, BayesOptCommand.self, Info.self]
+    subcommands: [
+      NeuralProcessCommand.self, GaussianProcessCommand.self, OODCommand.self, SemiSupervisedCommand.self, BayesOptCommand.self,
+      Info.self,
+    ]
   )
 
   static func main() {
