@@ -43,8 +43,11 @@ extension SemiSupervisedCommand {
     @Option(help: "DS3L: Adam's learning rate for the weight network.") var weightLearningRate = 6e-5
     @Option(help: "λ_max of the unlabelled term (default: the method's reference value: Π 20, pseudo-label 1, VAT 0.3, DS3L 10).")
     var rampMaximum: Double?
-    @Option(help: "Share of the run's steps over which λ ramps up (realistic-ssl-evaluation: 200,000 of 500,000).")
-    var rampShare = 0.4
+    @Option(help: """
+      Steps over which λ ramps up, λ_max · exp(−5 (1 − t/T)²) (default 800: 40 % of 5 epochs of 400 steps, as \
+      realistic-ssl-evaluation ramps over 200,000 of its 500,000 steps).
+      """)
+    var rampSteps = 800
 
     func validate() throws {
       guard epochs > 0, labels > 0, labelledBatch > 0, unlabelledBatch > 0, unlabelled > 0, learningRate > 0,
@@ -56,7 +59,7 @@ extension SemiSupervisedCommand {
       guard (0...1).contains(mismatch) else {
         throw ValidationError("--mismatch must lie in [0, 1] (the share of unlabelled images from unseen classes); got \(mismatch)")
       }
-      guard (0...1).contains(rampShare) else { throw ValidationError("--ramp-share must lie in [0, 1]; got \(rampShare)") }
+      guard rampSteps >= 0 else { throw ValidationError("--ramp-steps must be 0 (no ramp) or positive; got \(rampSteps)") }
       if let negativeSampling, !(0..<1).contains(negativeSampling) || negativeSampling == 0 {
         throw ValidationError("--negative-sampling must lie in (0, 1); got \(negativeSampling)")
       }
@@ -85,7 +88,7 @@ extension SemiSupervisedCommand {
 
     func run() throws {
       Torch.configureThreadsFromEnvironment()
-      var run = SemiSupervisedRun(method: method, rampWarmupSteps: 0)
+      var run = SemiSupervisedRun(method: method, rampWarmupSteps: rampSteps)
       run.negativeSampling = negativeSampling
       run.dataset = dataset
       run.labels = labels
@@ -99,7 +102,6 @@ extension SemiSupervisedCommand {
       run.learningRate = learningRate
       run.weightLearningRate = weightLearningRate
       run.rampMaximum = rampMaximum
-      run.rampWarmupSteps = Int((rampShare * Double(epochs * Swift.max(unlabelled / unlabelledBatch, 1))).rounded())
       var parameters = SemiSupervisedTrainingParameters(run: run, epochs: epochs, out: runFolder.out)
       parameters.resume = runFolder.resume
       let (metrics, folder, files) = try parameters.train()

@@ -55,7 +55,7 @@ public enum SemiSupervisedDataset: String, CaseIterable, Codable, Sendable {
 /// unlabelled images, the paper's CNN (`DS3LCNN`). One change for a CPU budget: every method
 /// trains the classifier with Adam at 3·10⁻⁴ (realistic-ssl-evaluation's optimiser for all its
 /// methods) for a few thousand steps, with the consistency ramp's warm-up scaled to the run
-/// (`rampWarmupSteps`, 40 % of the steps by default, as 200,000 of 500,000 there), where the
+/// (`rampWarmupSteps`; `ssl train` defaults to 800, 40 % of 5 epochs, as 200,000 of 500,000 there), where the
 /// official code runs 200,000 steps of SGD at 10⁻³. DS3L's weight network keeps its Adam at
 /// 6·10⁻⁵ and its virtual step η = 10⁻³.
 public struct SemiSupervisedRun: Codable, Equatable, Sendable {
