@@ -93,6 +93,32 @@ import Training
     #expect(losses.min().item() >= 0)
   }
 
+  /// The objective's total: Σ_l CE / B + λ(t) · Σ_u ℓ_u / B + μ · Σ_u ℓᴺˢ_u / B with B = L + U,
+  /// the realistic-ssl-evaluation normalisation, at the step the loop prepared.
+  @Test func totalLossNormalisesByTheWholeBatch() {
+    Torch.manualSeed(4)
+    let network = Linear(3, 4)
+    network.to(.float64)
+    let batch = SemiSupervisedBatch(
+      labelled: LabelledBatch(x: 3 * Tensor.randn([2, 3], dtype: .float64), labels: Tensor([1, 3])),
+      unlabelled: 3 * Tensor.randn([5, 3], dtype: .float64))
+    let ns = NegativeSampling(threshold: 0.1, weight: 0.7)
+    let objective = PseudoLabel.classifier(
+      network: network, threshold: 0.6, ramp: RampUp(maximum: 2, warmupSteps: 10), negativeSampling: ns)
+    objective.prepare(forStep: 5)
+    let (total, terms) = objective.loss(batch)
+    let ce = crossEntropy(logits: network(batch.labelled.x), targets: batch.labelled.labels, reduction: .sum).item()
+    let logits = network(batch.unlabelled)
+    let pseudo = PseudoLabel.losses(logits: logits, threshold: 0.6).sum().item()
+    let negatives = ns.negatives(logits.softmax(dim: 1))
+    let negative = NegativeSampling.loss(probabilities: logits.softmax(dim: 1), negatives: negatives).sum().item()
+    let lambda = 2 * Foundation.exp(-5 * 0.25)
+    #expect(pseudo > 0 && negative > 0)
+    #expect(Swift.abs(terms["consistency_weight"]! - lambda) < 1e-12)
+    #expect(Swift.abs(total.item() - (ce + lambda * pseudo + 0.7 * negative) / 7) < 1e-12)
+    #expect(Swift.abs(terms["classification"]! - ce / 7) < 1e-12)
+  }
+
   /// The ramp: λ_max·e⁻⁵ at the start, λ_max from step T on.
   @Test func rampFollowsTheSigmoidShape() {
     let ramp = RampUp(maximum: 10, warmupSteps: 100)
