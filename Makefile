@@ -7,7 +7,7 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread zlib1g-dev python3-torch pytho
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
-.PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-images experiments-bo experiments-ood figures-np clean
+.PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-images experiments-bo experiments-ood experiments-ssl figures-np clean
 
 # Installs the Debian packages Penumbra links against (libtorch, OpenBLAS, zlib) and the PyTorch
 # reference used by the benchmarks, when any is missing.
@@ -72,6 +72,14 @@ experiments-np: release
 # Smoke run: `make experiments-ood EPOCHS=1 TRAIN_SUBSET=2000`.
 experiments-ood: release data
 	scripts/experiments-ood.sh
+
+# Semi-supervised learning with unseen-class unlabelled data (issue 33, the DS3L paper's figure):
+# supervised, Π-model, pseudo-label and DS3L on Fashion-MNIST (classes 0-5 seen, 60 labels,
+# 20,000 unlabelled) at mismatch 0 / 0.25 / 0.5 / 0.75, 3 seeds, 4 epochs each, two at a time;
+# resumable. Table, figure and rows in out/experiments-ssl/fashion-mnist-60.
+# Smoke run: `make experiments-ssl EPOCHS=1 SEEDS=0 MISMATCHES=0.5`.
+experiments-ssl: release data
+	scripts/experiments-ssl.sh
 
 # Bayesian optimisation on GP-prior functions (the NP paper's experiment): GP, GP-EI, NP, ANP and
 # random search; trains the NP/ANP surrogates if absent. Tables and figure in out/experiments-bo.
