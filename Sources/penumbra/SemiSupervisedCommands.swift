@@ -43,6 +43,8 @@ extension SemiSupervisedCommand {
     @Option(help: "DS3L: Adam's learning rate for the weight network.") var weightLearningRate = 6e-5
     @Option(help: "λ_max of the unlabelled term (default: the method's reference value: Π 20, pseudo-label 1, VAT 0.3, DS3L 10).")
     var rampMaximum: Double?
+    @Option(help: "VAT's perturbation norm ε, in standardised pixels (default 6, realistic-ssl-evaluation's for CIFAR-10).")
+    var vatEpsilon: Double?
     @Option(help: """
       Steps over which λ ramps up, λ_max · exp(−5 (1 − t/T)²) (default 800: 40 % of 5 epochs of 400 steps, as \
       realistic-ssl-evaluation ramps over 200,000 of its 500,000 steps).
@@ -59,6 +61,7 @@ extension SemiSupervisedCommand {
       guard (0...1).contains(mismatch) else {
         throw ValidationError("--mismatch must lie in [0, 1] (the share of unlabelled images from unseen classes); got \(mismatch)")
       }
+      if let vatEpsilon, vatEpsilon <= 0 { throw ValidationError("--vat-epsilon must be positive; got \(vatEpsilon)") }
       guard rampSteps >= 0 else { throw ValidationError("--ramp-steps must be 0 (no ramp) or positive; got \(rampSteps)") }
       if let negativeSampling, !(0..<1).contains(negativeSampling) || negativeSampling == 0 {
         throw ValidationError("--negative-sampling must lie in (0, 1); got \(negativeSampling)")
@@ -102,6 +105,7 @@ extension SemiSupervisedCommand {
       run.learningRate = learningRate
       run.weightLearningRate = weightLearningRate
       run.rampMaximum = rampMaximum
+      run.vatEpsilon = vatEpsilon
       var parameters = SemiSupervisedTrainingParameters(run: run, epochs: epochs, out: runFolder.out)
       parameters.resume = runFolder.resume
       let (metrics, folder, files) = try parameters.train()

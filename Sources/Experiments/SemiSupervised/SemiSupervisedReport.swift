@@ -23,6 +23,9 @@ public struct SemiSupervisedResultRow: Codable, Sendable {
   /// The run folder it was read from.
   public var run: String
 
+  /// The method as tables name it: `pi+ns3l (T 0.04)` with negative sampling.
+  var label: String { negativeSamplingT.map { "\(method) (T \($0))" } ?? method }
+
   enum CodingKeys: String, CodingKey {
     case method, dataset, labels, mismatch, seed, accuracy, steps, seconds, run
     case finalAccuracy = "final_accuracy"
@@ -59,7 +62,7 @@ public struct SemiSupervisedReport {
     var order: [String] = []
     var grouped: [String: [SemiSupervisedResultRow]] = [:]
     for row in rows {
-      let key = "\(row.method)|\(row.dataset)|\(row.labels)|\(row.mismatch)"
+      let key = "\(row.label)|\(row.dataset)|\(row.labels)|\(row.mismatch)"
       if grouped[key] == nil { order.append(key) }
       grouped[key, default: []].append(row)
     }
@@ -89,7 +92,7 @@ public struct SemiSupervisedReport {
         ? "–"
         : String(format: "%.3f / %@", Self.meanAndSpread(seen).mean, unseen.isEmpty ? "–" : String(format: "%.3f", Self.meanAndSpread(unseen).mean))
       lines.append(
-        "| \(first.method) | \(first.dataset) | \(first.labels) | \(first.mismatch) | \(group.count) | "
+        "| \(first.label) | \(first.dataset) | \(first.labels) | \(first.mismatch) | \(group.count) | "
           + String(format: "%.4f ± %.4f | %.4f ± %.4f", best.mean, best.std, final.mean, final.std)
           + " | \(weights) | \(group.map(\.steps).max()!) | "
           + String(format: "%.0f", Self.meanAndSpread(group.map(\.seconds)).mean) + " |")
@@ -105,10 +108,10 @@ public struct SemiSupervisedReport {
     axes.title = title
     axes.xLabel = "share of unlabelled images from unseen classes"
     axes.yLabel = "seen-class test accuracy"
-    let methods = rows.map(\.method).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    let methods = rows.map(\.label).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     let colors: [Color] = [.blue, .orange, .green, .red, .gray, .darkGray]
     for (index, method) in methods.enumerated() {
-      let points = groups.filter { $0.rows[0].method == method }
+      let points = groups.filter { $0.rows[0].label == method }
         .map { (x: $0.rows[0].mismatch, stats: Self.meanAndSpread($0.rows.map(\.accuracy))) }
         .sorted { $0.x < $1.x }
       let color = colors[index % colors.count]

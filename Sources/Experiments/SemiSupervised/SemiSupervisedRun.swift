@@ -82,6 +82,8 @@ public struct SemiSupervisedRun: Codable, Equatable, Sendable {
   public var rampMaximum: Double?
   /// Steps of the λ ramp-up.
   public var rampWarmupSteps: Int
+  /// VAT's perturbation norm ε (nil: 6, realistic-ssl-evaluation's for CIFAR-10).
+  public var vatEpsilon: Double?
 
   public init(method: SemiSupervisedMethod, rampWarmupSteps: Int) {
     self.method = method
@@ -129,7 +131,9 @@ public struct SemiSupervisedRun: Codable, Equatable, Sendable {
     case .pseudoLabel:
       return PseudoLabel.classifier(
         network: network, ramp: ramp(reference: PseudoLabel.referenceRamp), negativeSampling: negatives)
-    case .vat: return VAT.classifier(network: network, ramp: ramp(reference: VAT.referenceRamp), negativeSampling: negatives)
+    case .vat:
+      return VAT.classifier(
+        network: network, epsilon: vatEpsilon ?? 6, ramp: ramp(reference: VAT.referenceRamp), negativeSampling: negatives)
     case .ds3l:
       return DS3L(
         network: network, classes: seenClasses.count, ramp: ramp(reference: DS3L.referenceRamp),
