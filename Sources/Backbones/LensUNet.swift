@@ -7,7 +7,7 @@ import Torch
 ///
 /// `zeroOutput` starts the last layer at zero, so the network's output is 0 and a residual
 /// x + U(x) starts as the identity: the lens of automatic shortcut removal (Minderer et al.,
-/// ICML 2020, Sec. 3: "the lens is initialised to the identity").
+/// ICML 2020), so the pretext network first sees the unmodified images.
 public final class LensUNet: Module, UnaryLayer {
   public let down1: Conv2d
   public let down2: Conv2d

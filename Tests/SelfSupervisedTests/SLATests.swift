@@ -141,3 +141,18 @@ struct SLALearningTests {
     #expect(last < 0.5 * first, "\(kind): \(first) → \(last)")
   }
 }
+
+struct SLAStepTests {
+  /// Without SD the step trains the joint head and leaves the unused single head alone.
+  @Test func stepWithoutSelfDistillation() throws {
+    Torch.manualSeed(8)
+    let model = SLAClassifier(features: TinyFeatures(inputs: 64, width: 8), featureSize: 8, classes: 2)
+    let single = model.single.weight.detach().clone(), joint = model.joint.weight.detach().clone()
+    let terms = try SLAObjective(model).step(
+      rotatedCopies(templateImages(count: 8, classes: 2, noise: 0.1, seed: 8)),
+      optimizers: Optimizers(Adam(model.parameters(), learningRate: 1e-2)))
+    #expect(terms.terms.map(\.name) == ["loss"])
+    #expect((model.single.weight - single).abs().max().item() == 0)
+    #expect((model.joint.weight - joint).abs().max().item() > 0)
+  }
+}

@@ -1,8 +1,8 @@
 import Torch
 
-/// Synthetic shortcuts for the rotation pretext (Minderer et al., ICML 2020, Sec. 4.1: a small
-/// arrow or corner mark drawn on every image before it is rotated, so the rotation can be read
-/// off a few pixels instead of learnt from the content). Deterministic: the same pixels on every
+/// Synthetic shortcuts for the rotation pretext, after the synthetic-shortcut experiments of
+/// Minderer et al. (ICML 2020): a mark drawn on every image before it is rotated, so the
+/// rotation can be read off a few pixels instead of learnt from the content. Deterministic: the same pixels on every
 /// image, set to `value`.
 public enum Shortcut: String, Sendable, CaseIterable {
   /// An upward arrow of 7 pixels (a 3-pixel head over a 4-pixel shaft) near the top-left

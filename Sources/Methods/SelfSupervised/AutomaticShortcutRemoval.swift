@@ -14,7 +14,8 @@ import Training
 public final class ShortcutLens: Module, UnaryLayer {
   public let residual: LensUNet
 
-  /// A lens whose U-Net's last layer starts at zero: L starts as the identity (Sec. 3).
+  /// A lens whose U-Net's last layer starts at zero, so L starts as the identity and F first
+  /// sees the unmodified images.
   public init(channels: Int, width: Int = 16) { residual = LensUNet(channels: channels, width: width) }
 
   /// L(x) = x + U(x).
@@ -46,7 +47,7 @@ public final class LensedPretextModel<Features: UnaryLayer>: Module {
   }
 
   /// Features of the frozen F on L(x), [batch, featureSize]: the representation a linear probe
-  /// evaluates (Sec. 4: representations are evaluated by training a linear classifier on them).
+  /// evaluates (the paper evaluates representations by training a linear classifier on them).
   /// Evaluation mode, no gradients; `lensed: false` probes F on the raw images.
   public func probeFeatures(_ x: Tensor, lensed: Bool = true) -> Tensor {
     let wasTraining = isTraining
@@ -70,8 +71,10 @@ public final class LensedPretextModel<Features: UnaryLayer>: Module {
 /// The lens's adversarial loss.
 public enum LensAdversary: String, Sendable, CaseIterable {
   /// CE(F(L(x)), argmin_y p(y | L(x))): push every lensed image toward its least likely pretext
-  /// label (Sec. 3, the variant the paper uses for classification pretexts, which keeps the
-  /// lens's gradient informative when F is confident, unlike −L_pretext which saturates).
+  /// label (the paper's alternative to the full adversarial loss for classification pretexts).
+  /// Its gradient stays informative when F is confident; −L_pretext's vanishes as F's
+  /// cross-entropy goes to zero, and on the corner-mark toy of SelfSupervisedTests it leaves
+  /// F's accuracy at 1.
   case leastLikely
   /// −L_pretext: the plain adversarial loss.
   case negativePretext
