@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "Torch", targets: ["Torch"]),
     .library(name: "NN", targets: ["NN"]),
     .library(name: "Backbones", targets: ["Backbones"]),
+    .library(name: "SelfSupervised", targets: ["SelfSupervised"]),
     .library(name: "Plots", targets: ["Plots"]),
     .library(name: "Metrics", targets: ["Metrics"]),
     .library(name: "NeuralProcesses", targets: ["NeuralProcesses"]),
@@ -72,6 +73,13 @@ let package = Package(
     .target(name: "SemiSupervised", dependencies: ["Torch", "NN", "Training"], path: "Sources/Methods/SemiSupervised"),
     .testTarget(
       name: "SemiSupervisedTests", dependencies: ["SemiSupervised", "Backbones", "Training", "NN", "Torch", "Datasets", "ImageData"],
+      resources: [.copy("Fixtures")]),
+    // Self-supervision (issue 35): self-supervised label augmentation (Lee et al. 2020) with its
+    // SI / AG / SD inference and the plain, DA and MT baselines, and automatic shortcut removal
+    // by a lens (Minderer et al. 2020), each an Objective over TransformedCopiesBatch.
+    .target(name: "SelfSupervised", dependencies: ["Torch", "NN", "Training", "Backbones"], path: "Sources/Methods/SelfSupervised"),
+    .testTarget(
+      name: "SelfSupervisedTests", dependencies: ["SelfSupervised", "Backbones", "Training", "NN", "Torch", "ImageData"],
       resources: [.copy("Fixtures")]),
     // Bayesian optimisation by Thompson sampling with GP and Neural Process surrogates (the NP paper's experiment).
     .target(name: "BayesOpt", dependencies: ["Torch", "Datasets", "GaussianProcesses", "NeuralProcesses"], path: "Sources/Methods/BayesOpt"),
