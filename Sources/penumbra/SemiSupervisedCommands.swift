@@ -52,16 +52,20 @@ extension SemiSupervisedCommand {
     var rampSteps = 800
 
     func validate() throws {
-      guard epochs > 0, labels > 0, labelledBatch > 0, unlabelledBatch > 0, unlabelled > 0, learningRate > 0,
-        weightLearningRate > 0
-      else {
-        throw ValidationError(
-          "--epochs, --labels, --unlabelled, --labelled-batch, --unlabelled-batch and the learning rates must be positive")
+      guard epochs > 0, labels > 0, labelledBatch > 0, unlabelledBatch > 0, unlabelled > 0 else {
+        throw ValidationError("--epochs, --labels, --unlabelled, --labelled-batch and --unlabelled-batch must be positive")
+      }
+      for (flag, rate) in [("--learning-rate", learningRate), ("--weight-learning-rate", weightLearningRate)]
+      where !(rate > 0 && rate.isFinite) {
+        throw ValidationError("\(flag) must be positive and finite; got \(rate)")
+      }
+      if let rampMaximum, !(rampMaximum >= 0 && rampMaximum.isFinite) {
+        throw ValidationError("--ramp-maximum must be 0 or more and finite; got \(rampMaximum)")
       }
       guard (0...1).contains(mismatch) else {
         throw ValidationError("--mismatch must lie in [0, 1] (the share of unlabelled images from unseen classes); got \(mismatch)")
       }
-      if let vatEpsilon, vatEpsilon <= 0 { throw ValidationError("--vat-epsilon must be positive; got \(vatEpsilon)") }
+      if let vatEpsilon, !(vatEpsilon > 0 && vatEpsilon.isFinite) { throw ValidationError("--vat-epsilon must be positive and finite; got \(vatEpsilon)") }
       guard rampSteps >= 0 else { throw ValidationError("--ramp-steps must be 0 (no ramp) or positive; got \(rampSteps)") }
       if let negativeSampling, !(0..<1).contains(negativeSampling) || negativeSampling == 0 {
         throw ValidationError("--negative-sampling must lie in (0, 1); got \(negativeSampling)")
@@ -126,12 +130,21 @@ extension SemiSupervisedCommand {
       commandName: "eval", abstract: "Score a trained run on its split's seen-class test images (accuracy, ECE, NLL; DS3L's weights).")
 
     @Option(help: "Run folder (or model.safetensors) written by `ssl train`.") var checkpoint: String
+    @Option(help: "DS3L: also write the histogram of its weights on seen- and unseen-class unlabelled images to this PNG.")
+    var weightsFigure: String?
     @OptionGroup var output: JSONOutputOption
 
     func run() throws {
       Torch.configureThreadsFromEnvironment()
       let evaluation = try SemiSupervisedEvaluation(checkpoint: checkpoint)
       let scores = evaluation.scores
+      if let weightsFigure {
+        guard let figure = evaluation.weightHistogram() else {
+          throw ValidationError("--weights-figure needs a DS3L run; \(checkpoint) is \(evaluation.run.method.rawValue)")
+        }
+        try figure.write(to: URL(fileURLWithPath: weightsFigure))
+        if !output.json { print("wrote \(weightsFigure)") }
+      }
       if output.json { return print(jsonLine(scores)) }
       print(
         String(

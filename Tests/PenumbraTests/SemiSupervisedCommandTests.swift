@@ -11,6 +11,10 @@ import Testing
     ("ssl train --method pi --seen-classes 5-2 --out /tmp/x", false, "--seen-classes takes class indices like 0-5"),
     ("ssl train --method pi --negative-sampling 2 --out /tmp/x", false, "--negative-sampling must lie in (0, 1)"),
     ("ssl train --method pi --labels 0 --out /tmp/x", false, "must be positive"),
+    ("ssl train --method pi --learning-rate inf --out /tmp/x", false, "--learning-rate must be positive and finite; got inf"),
+    ("ssl train --method ds3l --weight-learning-rate nan --out /tmp/x", false, "--weight-learning-rate must be positive and finite"),
+    ("ssl train --method pi --ramp-maximum -1 --out /tmp/x", false, "--ramp-maximum must be 0 or more and finite"),
+    ("ssl train --method vat --vat-epsilon nan --out /tmp/x", false, "--vat-epsilon must be positive and finite"),
     ("ssl train --method pi --labels 61 --unlabelled 100 --validation 10 --epochs 1 --out OUT", true,
      "61 labels do not divide evenly over 6 seen classes: use a multiple of 6"),
     ("ssl train --method pi --labels 60000 --unlabelled 100 --validation 10 --epochs 1 --out OUT", true,
@@ -43,6 +47,9 @@ import Testing
     // An untrained six-class network scores about 1/6; ten steps on 60 labels already beat it.
     #expect((final["accuracy"] as? Double ?? 0) > 0.3)
     #expect(CommandLineTests.refusal("ssl eval --checkpoint \(out) --json", run: true) == nil)
+    #expect(
+      CommandLineTests.refusal("ssl eval --checkpoint \(out) --weights-figure \(folder.path)/weights.png --json", run: true) == nil)
+    #expect(FileManager.default.fileExists(atPath: folder.path + "/weights.png"))
     #expect(CommandLineTests.refusal("ssl report \(out) --figure \(folder.path)/mismatch.png", run: true) == nil)
     #expect(FileManager.default.fileExists(atPath: folder.path + "/mismatch.png"))
     #expect(

@@ -129,6 +129,8 @@ public struct SemiSupervisedReport {
 public struct SemiSupervisedEvaluation {
   public let run: SemiSupervisedRun
   public let scores: SemiSupervisedScores
+  /// DS3L: the learned weight of each unlabelled image from a seen and from an unseen class.
+  public let weights: (seen: [Double], unseen: [Double])?
 
   /// Loads the run at `checkpoint` (its folder or model.safetensors) and scores it.
   public init(checkpoint path: String) throws {
@@ -139,6 +141,25 @@ public struct SemiSupervisedEvaluation {
     let model = run.makeModel()
     try Checkpoint.load(from: url, into: model)
     self.run = run
-    scores = run.scores(model, try run.prepare(try run.split()))
+    let prepared = try run.prepare(try run.split())
+    scores = run.scores(model, prepared)
+    weights = run.ds3lWeights(model, prepared)
+  }
+
+  /// DS3L's weights as two histograms over [0, 1] (density, 40 bins): seen-class against
+  /// unseen-class unlabelled images (the DS3L paper's weight analysis); nil for other methods.
+  public func weightHistogram() -> Figure? {
+    guard let weights else { return nil }
+    let figure = Figure(width: 900, height: 560)
+    let axes = figure.axes()
+    axes.title = "DS3L's weights: \(run.labels) labels, mismatch \(run.mismatch), seed \(run.seed)"
+    axes.xLabel = "weight w(x) of an unlabelled image"
+    axes.yLabel = "density"
+    _ = axes.histogram(weights.seen, bins: 40, range: 0...1, density: true, color: .blue, alpha: 0.6, label: "seen classes (\(weights.seen.count))")
+    if !weights.unseen.isEmpty {
+      _ = axes.histogram(
+        weights.unseen, bins: 40, range: 0...1, density: true, color: .orange, alpha: 0.6, label: "unseen classes (\(weights.unseen.count))")
+    }
+    return figure
   }
 }

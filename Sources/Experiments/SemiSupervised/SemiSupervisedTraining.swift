@@ -102,20 +102,24 @@ extension SemiSupervisedRun {
       ece: expectedCalibrationError(probabilities: rows, labels: labels),
       nll: negativeLogLikelihood(probabilities: rows, labels: labels),
       validationAccuracy: Self.accuracy(model, prepared.validation, prepared.split.validation.labels))
-    if let ds3l = model as? DS3L {
-      let points = normalize(prepared.split.unlabelled.images)
-      let weights = Tensor.cat(stride(from: 0, to: points.size(0), by: 1_000).map { start in
-        ds3l.weights(points[start..<Swift.min(start + 1_000, points.size(0))])
-      }).to(.float64)
-      // Unseen-class unlabelled images carry the label −1 (their class is never trained on).
-      let classes = prepared.split.unlabelled.labels
-      func mean(_ mask: Tensor) -> Double? {
-        mask.to(.int64).sum().item() > 0 ? weights.maskedSelect(mask).mean().item() : nil
-      }
-      scores.meanWeightSeen = mean(classes .>= 0)
-      scores.meanWeightUnseen = mean(classes .< 0)
+    if let weights = ds3lWeights(model, prepared) {
+      scores.meanWeightSeen = weights.seen.isEmpty ? nil : weights.seen.reduce(0, +) / Double(weights.seen.count)
+      scores.meanWeightUnseen = weights.unseen.isEmpty ? nil : weights.unseen.reduce(0, +) / Double(weights.unseen.count)
     }
     return scores
+  }
+
+  /// DS3L's learned weight of every unlabelled image of the split, split by whether its class
+  /// is seen or unseen (nil for the other methods).
+  func ds3lWeights(_ model: any SemiSupervisedLearner, _ prepared: PreparedSplit) -> (seen: [Double], unseen: [Double])? {
+    guard let ds3l = model as? DS3L else { return nil }
+    let points = normalize(prepared.split.unlabelled.images)
+    let weights = Tensor.cat(stride(from: 0, to: points.size(0), by: 1_000).map { start in
+      ds3l.weights(points[start..<Swift.min(start + 1_000, points.size(0))])
+    }).to(.float64)
+    // Unseen-class unlabelled images carry the label −1 (their class is never trained on).
+    let classes = prepared.split.unlabelled.labels
+    return (weights.maskedSelect(classes .>= 0).toArray(Double.self), weights.maskedSelect(classes .< 0).toArray(Double.self))
   }
 }
 
