@@ -19,6 +19,8 @@ Files written:
   ood-fashion-mnist.json Fashion-MNIST -> MNIST / noise / flipped OoD detection at full budget
   ood-curves.json      those OoD runs' per-epoch test accuracy and MNIST AUROC (curve.csv)
   two-moons.json       DUQ, a deep ensemble and softmax on two moons (the DUQ paper's Figure 1)
+  ssl-mismatch.json    DS3L, Pi-model, pseudo-label and supervised against class mismatch (issue 33, A)
+  ssl-negative-sampling.json  each SSL base without and with NS3L's negative sampling (issue 33, B)
 """
 
 import argparse
@@ -395,6 +397,63 @@ def collect_moons(out_root, results):
     })
 
 
+SSL_MISMATCH = [  # (folder, the command that made it)
+    ("out/experiments-ssl/fashion-mnist-60", "make experiments-ssl"),
+    ("out/experiments-ssl/fashion-mnist-300", "LABELS=300 scripts/experiments-ssl.sh"),
+    ("out/experiments-ssl/mnist-60", 'DATASET=mnist LABELS=60 EPOCHS=27 RAMP_STEPS=320 '
+                                     'EXTRA="--unlabelled 1500 --validation 240" scripts/experiments-ssl.sh'),
+] + [(f"out/experiments-ssl/ds3l-weight-lr-{lr}",
+      f'METHODS=ds3l MISMATCHES=0.5 EXTRA="--weight-learning-rate {lr}" '
+      f"OUT=out/experiments-ssl/ds3l-weight-lr-{lr} scripts/experiments-ssl.sh") for lr in ["1e-3", "1e-2"]]
+SSL_NEGATIVE_SAMPLING = [("out/experiments-ssl/negative-sampling", "scripts/experiments-ssl-negative-sampling.sh")]
+SSL_FIELDS = {
+    "method": "supervised, pi (the Pi-model), pseudo-label, vat or ds3l",
+    "dataset, labels, mismatch": "the split: labelled images (balanced over the seen classes) and the share of "
+                                 "unlabelled images drawn from unseen classes",
+    "seed": "the split's and the model's seed",
+    "accuracy": "seen-class test accuracy after the epoch of best validation accuracy (DS3L's protocol)",
+    "final_accuracy": "seen-class test accuracy after the last epoch",
+    "steps, seconds": "optimiser steps and training seconds (one thread)",
+    "negative_sampling_T": "NS3L's threshold T when negative sampling was added (absent: without)",
+    "weight_learning_rate": "DS3L: Adam's learning rate for the weight network",
+    "mean_weight_seen, mean_weight_unseen": "DS3L: mean learned weight over the seen- and unseen-class unlabelled images",
+    "run, command": "the run folder and the command that trained it",
+}
+
+
+def collect_ssl(out_root, results):
+    for name, folders, benchmark in [
+        ("ssl-mismatch.json", SSL_MISMATCH,
+         "seen-class test accuracy against the share of unlabelled images from unseen classes (the DS3L paper's "
+         "figure), docs/results.md 'Semi-supervised learning when unlabelled data holds unseen classes'"),
+        ("ssl-negative-sampling.json", SSL_NEGATIVE_SAMPLING,
+         "each SSL base without and with NS3L's negative sampling, Fashion-MNIST, 10 classes, 1,000 labels "
+         "(the NS3L paper's pairs), docs/results.md 'NS3L: negative sampling'"),
+    ]:
+        rows = []
+        for folder, command in folders:
+            path = out_root / pathlib.Path(folder).relative_to("out") / "rows.json"
+            if not path.is_file():
+                note(f"no {relative(path)}: left out")
+                continue
+            for row in load_json(path):
+                metrics = load_json(out_root / pathlib.Path(row["run"]).relative_to("out") / "metrics.json")
+                if metrics["testAccuracyAtBestValidation"] != row["accuracy"]:
+                    sys.exit(f"{row['run']}: rows.json's accuracy {row['accuracy']} is not metrics.json's "
+                             f"{metrics['testAccuracyAtBestValidation']}: rerun `{command}`")
+                if row["method"] == "ds3l":
+                    row["weight_learning_rate"] = metrics["run"]["weightLearningRate"]
+                row["command"] = command
+                rows.append(row)
+        write(results / name, {
+            "benchmark": benchmark,
+            "source": "<folder>/rows.json (written by penumbra ssl report --json) and each run's metrics.json",
+            "collected_by": COLLECTED_BY,
+            "fields": SSL_FIELDS,
+            "rows": rows,
+        })
+
+
 def write(path, document):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as f:
@@ -413,6 +472,7 @@ def main():
     collect_images(args.out, args.results)
     collect_ood(args.out, args.results)
     collect_moons(args.out, args.results)
+    collect_ssl(args.out, args.results)
 
 
 if __name__ == "__main__":
