@@ -451,7 +451,39 @@ def collect_ssl(out_root, results):
             "collected_by": COLLECTED_BY,
             "fields": SSL_FIELDS,
             "rows": rows,
+            "paired_differences": ssl_paired_differences(rows, name == "ssl-negative-sampling.json"),
         })
+
+
+def ssl_paired_differences(rows, negative_sampling):
+    """Accuracy differences between runs that share a split and an initialisation (the same
+    seed, data, labels and mismatch): with NS3L minus the same base without it, or each method
+    minus supervised; mean and sample standard deviation over seeds."""
+    def key(row):
+        return (row["command"], row["dataset"], row["labels"], row["mismatch"], row["seed"])
+    if negative_sampling:
+        baseline = {key(r) + (r["method"],): r["accuracy"] for r in rows if r.get("negative_sampling_T") is None}
+        def base(row):  # the method without NS3L: "pi+ns3l" -> "pi"
+            return key(row) + (row["method"].removesuffix("+ns3l"),)
+        pairs = [((r["method"], r["negative_sampling_T"], r["command"]), r["accuracy"] - baseline[base(r)])
+                 for r in rows if r.get("negative_sampling_T") is not None and base(r) in baseline]
+        describe = lambda group: {"method": group[0], "negative_sampling_T": group[1], "command": group[2],
+                                  "difference": "accuracy with NS3L minus without"}
+    else:
+        baseline = {key(r): r["accuracy"] for r in rows if r["method"] == "supervised"}
+        pairs = [((r["method"], r["dataset"], r["labels"], r["mismatch"], r["command"]), r["accuracy"] - baseline[key(r)])
+                 for r in rows if r["method"] != "supervised" and key(r) in baseline]
+        describe = lambda group: {"method": group[0], "dataset": group[1], "labels": group[2], "mismatch": group[3],
+                                  "command": group[4], "difference": "accuracy minus supervised's"}
+    groups = {}
+    for group, difference in pairs:
+        groups.setdefault(group, []).append(difference)
+    summary = []
+    for group, differences in groups.items():
+        mean = sum(differences) / len(differences)
+        spread = (sum((d - mean) ** 2 for d in differences) / (len(differences) - 1)) ** 0.5 if len(differences) > 1 else None
+        summary.append({**describe(group), "seeds": len(differences), "mean": mean, "std": spread})
+    return summary
 
 
 def write(path, document):
