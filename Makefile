@@ -7,7 +7,7 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread zlib1g-dev python3-torch pytho
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
-.PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-images experiments-bo experiments-ood experiments-ssl figures-np clean
+.PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-images experiments-bo experiments-ood experiments-ssl experiments-ssl-negative-sampling figures-np clean
 
 # Installs the Debian packages Penumbra links against (libtorch, OpenBLAS, zlib) and the PyTorch
 # reference used by the benchmarks, when any is missing.
@@ -76,10 +76,16 @@ experiments-ood: release data
 # Semi-supervised learning with unseen-class unlabelled data (issue 33, the DS3L paper's figure):
 # supervised, Π-model, pseudo-label and DS3L on Fashion-MNIST (classes 0-5 seen, 60 labels,
 # 20,000 unlabelled) at mismatch 0 / 0.25 / 0.5 / 0.75, 3 seeds, 4 epochs each, two at a time;
-# resumable. Table, figure and rows in out/experiments-ssl/fashion-mnist-60.
+# resumable, about 40 minutes. Table, figure and rows in out/experiments-ssl/fashion-mnist-60.
 # Smoke run: `make experiments-ssl EPOCHS=1 SEEDS=0 MISMATCHES=0.5`.
 experiments-ssl: release data
 	scripts/experiments-ssl.sh
+
+# Issue 33's Experiment B (the NS3L paper's pairs): each base without and with negative
+# sampling, 30 runs of 1,600 steps, two at a time, about 25 minutes; resumable. Table and rows
+# in out/experiments-ssl/negative-sampling.
+experiments-ssl-negative-sampling: release data
+	scripts/experiments-ssl-negative-sampling.sh
 
 # Bayesian optimisation on GP-prior functions (the NP paper's experiment): GP, GP-EI, NP, ANP and
 # random search; trains the NP/ANP surrogates if absent. Tables and figure in out/experiments-bo.
