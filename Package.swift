@@ -90,7 +90,7 @@ let package = Package(
       name: "Experiments",
       dependencies: [
         "Torch", "NN", "Training", "Datasets", "ImageData", "Metrics", "Plots", "Backbones", "GaussianProcesses",
-        "NeuralProcesses", "Uncertainty", "BayesOpt", "SemiSupervised",
+        "NeuralProcesses", "Uncertainty", "BayesOpt", "SemiSupervised", "SelfSupervised",
       ]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
     // The command line: flags into the parameters of one Experiments call, and its result printed.

@@ -8,7 +8,8 @@ struct Penumbra: ParsableCommand {
     abstract: "Uncertainty-aware deep learning on libtorch: train, evaluate, predict, plot.",
     discussion: "Threads: PENUMBRA_THREADS (libtorch, default 1) and PENUMBRA_BLAS_THREADS (OpenBLAS, default 1).",
     subcommands: [
-      NeuralProcessCommand.self, GaussianProcessCommand.self, OODCommand.self, SemiSupervisedCommand.self, BayesOptCommand.self,
+      NeuralProcessCommand.self, GaussianProcessCommand.self, OODCommand.self, SemiSupervisedCommand.self,
+      SelfSupervisedCommand.self, BayesOptCommand.self,
       Info.self,
     ]
   )

@@ -1,0 +1,69 @@
+import Foundation
+
+/// One inference of one finished run of the SLA comparison, as `docs/results/sla.json` lists it.
+public struct LabelAugmentationResultRow: Codable, Sendable {
+  public var method: String
+  public var inference: String
+  /// "full" or "few".
+  public var data: String
+  /// Training images per class (nil: the full set).
+  public var perClass: Int?
+  public var seed: UInt64
+  /// Accuracy on the 10,000 Fashion-MNIST test images after the last epoch.
+  public var accuracy: Double
+  public var epochs: Int
+  public var steps: Int
+  public var seconds: Double
+  /// The run folder it was read from.
+  public var run: String
+
+  enum CodingKeys: String, CodingKey {
+    case method, inference, data, seed, accuracy, epochs, steps, seconds, run
+    case perClass = "per_class"
+  }
+}
+
+/// `selfsup report`: the metrics.json of several `selfsup train` runs as rows (one per
+/// inference) and a Markdown table of the mean and spread over seeds.
+public struct LabelAugmentationReport {
+  public let rows: [LabelAugmentationResultRow]
+
+  /// Reads the runs in `folders`; a folder without metrics.json is refused by name.
+  public init(folders: [String]) throws {
+    rows = try folders.flatMap { folder in
+      let url = URL(fileURLWithPath: folder).appendingPathComponent("metrics.json")
+      guard let metrics = readJSON(LabelAugmentationMetrics.self, from: url) else {
+        throw ExperimentError("no selfsup metrics at \(url.path): pass run folders that `penumbra selfsup train` finished")
+      }
+      return metrics.scores.map { score in
+        LabelAugmentationResultRow(
+          method: metrics.run.method.rawValue, inference: score.inference.rawValue,
+          data: metrics.run.perClass == nil ? "full" : "few", perClass: metrics.run.perClass, seed: metrics.run.seed,
+          accuracy: score.accuracy, epochs: metrics.epochs, steps: metrics.steps, seconds: metrics.seconds, run: folder)
+      }
+    }
+  }
+
+  /// Mean ± sample standard deviation over seeds of each method, inference and data setting.
+  public var markdown: String {
+    var order: [String] = []
+    var grouped: [String: [LabelAugmentationResultRow]] = [:]
+    for row in rows {
+      let key = "\(row.perClass ?? 0)|\(row.method)|\(row.inference)"
+      if grouped[key] == nil { order.append(key) }
+      grouped[key, default: []].append(row)
+    }
+    var lines = [
+      "| data | method | inference | seeds | test accuracy | steps | seconds |", "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for key in order {
+      let group = grouped[key]!, first = group[0]
+      let accuracy = SemiSupervisedReport.meanAndSpread(group.map(\.accuracy))
+      let seconds = SemiSupervisedReport.meanAndSpread(group.map(\.seconds)).mean
+      lines.append(
+        "| \(first.perClass.map { "\($0) a class" } ?? "full") | \(first.method) | \(first.inference) | \(group.count) | "
+          + String(format: "%.4f ± %.4f | %d | %.0f |", accuracy.mean, accuracy.std, group.map(\.steps).max()!, seconds))
+    }
+    return lines.joined(separator: "\n")
+  }
+}
