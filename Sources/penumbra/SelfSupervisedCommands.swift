@@ -9,8 +9,8 @@ extension LabelAugmentationInference: ExpressibleByArgument {}
 struct SelfSupervisedCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "selfsup",
-    abstract: "Self-supervision from rotations: SLA's label augmentation against its baselines.",
-    subcommands: [Train.self, Evaluate.self, Report.self])
+    abstract: "Self-supervision from rotations: SLA's label augmentation against its baselines, and the shortcut-removing lens.",
+    subcommands: [Train.self, Evaluate.self, Report.self, Pretext.self, Probe.self, LensReport.self])
 }
 
 extension SelfSupervisedCommand {
