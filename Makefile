@@ -7,7 +7,7 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread zlib1g-dev python3-torch pytho
 RELEASE := $(SWIFT) build -c release
 BIN := $(shell pwd)/.build/release
 
-.PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-images experiments-bo experiments-ood experiments-ssl experiments-ssl-negative-sampling figures-np clean
+.PHONY: deps data build release test demo bench bench-core bench-np experiments-np experiments-images experiments-bo experiments-ood experiments-ssl experiments-ssl-negative-sampling experiments-sla experiments-lens figures-np clean
 
 # Installs the Debian packages Penumbra links against (libtorch, OpenBLAS, zlib) and the PyTorch
 # reference used by the benchmarks, when any is missing.
@@ -86,6 +86,19 @@ experiments-ssl: release data
 # in out/experiments-ssl/negative-sampling.
 experiments-ssl-negative-sampling: release data
 	scripts/experiments-ssl-negative-sampling.sh
+
+# Self-supervised label augmentation (issue 35, Experiment A): baseline, DA, MT, SLA (SI, AG) and
+# SLA+SD on Fashion-MNIST with 50 and 500 images a class and the full set, 3 seeds, about 2,000
+# steps each, two at a time; resumable. Table and rows in out/experiments-sla.
+# Smoke run: `make experiments-sla STEPS=20 SEEDS=0 SETTINGS=50`.
+experiments-sla: release data
+	scripts/experiments-sla.sh
+
+# Automatic shortcut removal (issue 35, Experiment B): the rotation pretext, clean or with the
+# arrow shortcut, without and with the lens, a λ sweep, 3 seeds, each run probed linearly;
+# resumable. Table and rows in out/experiments-lens.
+experiments-lens: release data
+	scripts/experiments-lens.sh
 
 # Bayesian optimisation on GP-prior functions (the NP paper's experiment): GP, GP-EI, NP, ANP and
 # random search; trains the NP/ANP surrogates if absent. Tables and figure in out/experiments-bo.
