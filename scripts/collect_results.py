@@ -405,7 +405,12 @@ SSL_MISMATCH = [  # (folder, the command that made it)
 ] + [(f"out/experiments-ssl/ds3l-weight-lr-{lr}",
       f'METHODS=ds3l MISMATCHES=0.5 EXTRA="--weight-learning-rate {lr}" '
       f"OUT=out/experiments-ssl/ds3l-weight-lr-{lr} scripts/experiments-ssl.sh") for lr in ["1e-3", "1e-2"]]
-SSL_NEGATIVE_SAMPLING = [("out/experiments-ssl/negative-sampling", "scripts/experiments-ssl-negative-sampling.sh")]
+SSL_NEGATIVE_SAMPLING = [
+    ("out/experiments-ssl/negative-sampling", "make experiments-ssl-negative-sampling"),
+    ("out/experiments-ssl/negative-sampling-16-epochs",
+     "BASES=pseudo-label SWEEP= EPOCHS=16 RAMP_STEPS=2560 OUT=out/experiments-ssl/negative-sampling-16-epochs "
+     "scripts/experiments-ssl-negative-sampling.sh"),
+]
 SSL_FIELDS = {
     "method": "supervised, pi (the Pi-model), pseudo-label, vat or ds3l",
     "dataset, labels, mismatch": "the split: labelled images (balanced over the seen classes) and the share of "
