@@ -121,6 +121,8 @@ let package = Package(
     .executableTarget(name: "penumbra-bench-read", dependencies: ["Torch", "ImageData"], path: "Benchmarks/ImageRead"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
+    // Normalising flows (Sources/NN/Flows): inverses, log-determinants against the autograd Jacobian.
+    .testTarget(name: "FlowTests", dependencies: ["NN", "Torch"]),
     // The system zlib (zlib1g-dev, which `make deps` installs) and thin Swift wrappers over it:
     // zlib streams for PNG, gzip for the data sets, CRC-32. Chosen over the compress-nio package,
     // which pulls in swift-nio: minutes more of every CI build for two functions.
