@@ -69,7 +69,8 @@ let package = Package(
     .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Backbones", "Experiments", "Datasets", "NN", "Training", "Torch", "ImageData", "Metrics"]),
     // Semi-supervised learning with unseen-class unlabelled data (issue 33): DS3L (Guo et al.
     // 2020), NS3L's negative sampling (Chen et al. 2020) and the Π-model, pseudo-label and VAT
-    // baselines, each an Objective over SemiSupervisedBatch.
+    // baselines, and FlowGMM (Izmailov et al. 2020, issue 34) on NN's flows, each an Objective
+    // over SemiSupervisedBatch.
     .target(name: "SemiSupervised", dependencies: ["Torch", "NN", "Training"], path: "Sources/Methods/SemiSupervised"),
     .testTarget(
       name: "SemiSupervisedTests", dependencies: ["SemiSupervised", "Backbones", "Training", "NN", "Torch", "Datasets", "ImageData"],
