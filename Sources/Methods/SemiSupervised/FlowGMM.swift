@@ -5,7 +5,7 @@ import Training
 
 /// The latent density of FlowGMM: a mixture of K Gaussians N(μ_k, I) with equal weights 1/K
 /// over flattened latents z ∈ ℝᴰ (Izmailov, Kirichenko, Finzi and Wilson, "Semi-Supervised
-/// Learning with Normalizing Flows", ICML 2020, section 3).
+/// Learning with Normalizing Flows", ICML 2020).
 ///
 /// The means are fixed unless `learnable`: the official code fixes them (flow_ssl
 /// distributions.py `SSLGaussMixture` with its means tensor not trained; the image scripts
@@ -48,8 +48,8 @@ public final class GaussianMixturePrior: Module, FlowBaseDensity {
   }
 
   /// log Σ_k (1/K) N(z; μ_k, I) of each example, [N], by log-sum-exp: the plain sum of the
-  /// densities underflows in high dimensions (a bug an older version of the official code
-  /// had).
+  /// densities underflows in high dimensions (as it does in the official code's
+  /// `SSLGaussMixtureClassifier.log_prob`, flow_ssl/distributions.py, which sums `exp(log_prob)`).
   public func logProb(_ z: Tensor) -> Tensor {
     (classLogProbs(z) - Foundation.log(Double(classes))).logSumExp(1)
   }
@@ -106,7 +106,7 @@ public struct FlowGMMConsistency {
 
 /// FlowGMM (Izmailov, Kirichenko, Finzi and Wilson, ICML 2020): a normalising flow z = f(x)
 /// into a latent space where class k is N(μ_k, I), trained by maximum likelihood on labelled
-/// and unlabelled data together (section 3):
+/// and unlabelled data together:
 ///
 /// - labelled (x, y): ℓ = −log N(f(x); μ_y, I) − log|det ∂f/∂x|;
 /// - unlabelled x: ℓ = −log Σ_k (1/K) N(f(x); μ_k, I) − log|det ∂f/∂x| (by log-sum-exp);
@@ -118,7 +118,7 @@ public struct FlowGMMConsistency {
 /// (1 there) is the official tabular trainer's `unlab_weight`. FlowLoss's constant
 /// −D log 256 is left out (it moves no gradient; `bitsPerDimension` adds it back).
 ///
-/// FlowGMM-cons (section 4.3) adds w(t) · mean of the consistency NLL over all rows, with
+/// FlowGMM-cons adds w(t) · mean of the consistency NLL over all rows, with
 /// the losses above taken on the first augmented view, as train_semisup_cons.py does; the loop
 /// gives t through `prepare(forStep:)`. The official trainers clip the gradient norm at 100
 /// (`utils.clip_grad_norm(optimizer, 100)`); `maxGradNorm` does that, nil not at all.

@@ -1,10 +1,10 @@
 import Torch
 
 /// Which elements an affine coupling passes through unchanged (the identity part, which the
-/// coupling network reads) and which it transforms. The three masks of RealNVP (Dinh,
-/// Sohl-Dickstein and Bengio, ICLR 2017, section 3.4): the spatial checkerboard and the
-/// channel-wise split for images [N, C, H, W], and a binary mask over the features of tabular
-/// data [N, D]. Which half is the identity follows the official FlowGMM code
+/// coupling network reads) and which it transforms: RealNVP's spatial checkerboard and
+/// channel-wise masks for images [N, C, H, W] (Dinh, Sohl-Dickstein and Bengio, ICLR 2017),
+/// and a binary mask over the features of tabular data [N, D] (the official FlowGMM code's
+/// `MaskTabular`). Which half is the identity follows the official code
 /// (flow_ssl/realnvp/coupling_layer.py, `reverse_mask` false / true).
 public enum CouplingMask: Sendable, Equatable {
   /// Images: the identity part is the pixels with (row + column) odd, or even when `reversed`
@@ -30,15 +30,15 @@ public enum CouplingScale: Sendable, Equatable {
   /// s = tanh(a): every log-scale in (−1, 1).
   case tanh
   /// s = w ⊙ tanh(a) with a learnt factor w per channel (images) or feature (tabular data),
-  /// initialised to 1: RealNVP's rescaled tanh as the official code writes it (`Rescale`,
+  /// initialised to 1: the rescaled tanh of the official FlowGMM code (`Rescale`,
   /// `RescaleTabular` under `nn.utils.weight_norm`; for a weight with one element per channel
   /// weight normalisation's g · v/‖v‖ over the remaining dimensions is g · sign(v), so a
   /// plain factor is the same function of the same number of parameters).
   case learntTanh
 }
 
-/// An affine coupling layer (RealNVP; Dinh, Sohl-Dickstein and Bengio, ICLR 2017, equations 4–9):
-/// with b the mask of the identity part,
+/// An affine coupling layer (RealNVP; Dinh, Sohl-Dickstein and Bengio, ICLR 2017), in its
+/// masked form: with b the mask of the identity part,
 ///
 ///   y = b ⊙ x + (1 − b) ⊙ (x ⊙ exp(s(b ⊙ x)) + t(b ⊙ x)),   log|det ∂y/∂x| = Σ (1 − b) ⊙ s,
 ///

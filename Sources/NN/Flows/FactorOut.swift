@@ -1,6 +1,6 @@
 import Torch
 
-/// RealNVP's multi-scale factoring-out (Dinh et al. 2017, section 3.6): the first `kept`
+/// RealNVP's multi-scale factoring-out (Dinh et al. 2017): the first `kept`
 /// channels (or features) go on through `rest`, the others leave the flow as latent variables
 /// unchanged, so later, deeper layers work on fewer dimensions. The output keeps the input's
 /// shape, the transformed channels first and the factored-out ones after them, as in

@@ -3,8 +3,8 @@ import Torch
 
 /// A bijection of a normalising flow, y = f(x), that also gives log|det ∂f/∂x| of each example,
 /// so the density of x follows from the change of variables:
-/// log p(x) = log p_Z(f(x)) + log|det ∂f/∂x| (Dinh, Sohl-Dickstein and Bengio, "Density
-/// estimation using Real NVP", ICLR 2017, equation 3).
+/// log p(x) = log p_Z(f(x)) + log|det ∂f/∂x| (the change-of-variable formula, as Dinh,
+/// Sohl-Dickstein and Bengio, "Density estimation using Real NVP", ICLR 2017, use it).
 ///
 /// The batch is dimension 0; every other dimension belongs to one example. Unlike the official
 /// FlowGMM code (flow_ssl, whose layers keep their last log-determinant in `self._logdet` for

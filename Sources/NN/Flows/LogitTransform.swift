@@ -1,9 +1,11 @@
 import Foundation
 import Torch
 
-/// RealNVP's preprocessing of images in [0, 1] (Dinh et al. 2017, section 4.1): optional
-/// uniform dequantisation, then y = logit(α + (1 − 2α) x), so the flow models unbounded values
-/// and never meets the logit's infinities at 0 and 1.
+/// The logit preprocessing of images in [0, 1]: optional uniform dequantisation, then
+/// y = logit(α + (1 − 2α) x), so the flow models unbounded values and never meets the logit's
+/// infinities at 0 and 1. RealNVP (Dinh et al. 2017) models images through a logit too;
+/// the symmetric form here, which keeps the logit's argument in [α, 1 − α], is the official
+/// FlowGMM code's.
 ///
 /// With `levels` set (256 for 8-bit images), x ∈ {0, 1/(levels−1), …, 1} first becomes
 /// x̃ = (x · (levels − 1) + u) / levels with u ~ U[0, 1) per element, in training and in

@@ -1,6 +1,6 @@
 import Torch
 
-/// Multi-scale RealNVP for images [N, C, H, W] in [0, 1] (Dinh et al. 2017, section 3.6, as the
+/// Multi-scale RealNVP for images [N, C, H, W] in [0, 1] (Dinh et al. 2017, as the
 /// official FlowGMM code's `RealNVP` lays it out, flow_ssl/realnvp/realnvp.py): the logit
 /// transform, then per scale three checkerboard couplings (masks alternating), and
 ///

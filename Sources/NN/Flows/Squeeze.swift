@@ -1,7 +1,7 @@
 import Torch
 
 /// Space-to-depth: [N, C, H, W] → [N, 4C, H/2, W/2] for factor 2, each 2 × 2 block of a
-/// channel becoming 4 channels (RealNVP's squeezing operation, Dinh et al. 2017, section 3.6).
+/// channel becoming 4 channels (RealNVP's squeezing operation, Dinh et al. 2017).
 /// Output channel c·r² + i·r + j holds pixel (i, j) of each block of input channel c, the
 /// order of flow_ssl's `squeeze` and of PyTorch's `pixel_unshuffle`, so `Unsqueeze`
 /// (`pixel_shuffle`) undoes it. A permutation: its log-determinant is 0.
