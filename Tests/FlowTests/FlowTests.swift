@@ -163,7 +163,9 @@ func layersUnderTest() -> [(name: String, layer: any InvertibleLayer, input: Ten
     #expect(y[0, 2].flatten().toArray(Double.self) == [4, 6, 12, 14])
   }
 
-  @Test func parametersAreNamedLikeTheOfficialCode() {
+  /// Dotted state-dict names: the official `body.<i>` positions, this repository's `network` and
+  /// `scale` for flow_ssl's `st_net` and weight-normalised `rescale`.
+  @Test func parametersHaveDottedPositionalNames() {
     let flow = RealNVPTabular(features: 2, couplings: 2, hidden: 4)
     let names = flow.namedParameters().map(\.name)
     #expect(names.contains("body.0.network.0.weight"))
