@@ -69,7 +69,8 @@ let package = Package(
     .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty", "Backbones", "Experiments", "Datasets", "NN", "Training", "Torch", "ImageData", "Metrics"]),
     // Semi-supervised learning with unseen-class unlabelled data (issue 33): DS3L (Guo et al.
     // 2020), NS3L's negative sampling (Chen et al. 2020) and the Π-model, pseudo-label and VAT
-    // baselines, each an Objective over SemiSupervisedBatch.
+    // baselines, and FlowGMM (Izmailov et al. 2020, issue 34) on NN's flows, each an Objective
+    // over SemiSupervisedBatch.
     .target(name: "SemiSupervised", dependencies: ["Torch", "NN", "Training"], path: "Sources/Methods/SemiSupervised"),
     .testTarget(
       name: "SemiSupervisedTests", dependencies: ["SemiSupervised", "Backbones", "Training", "NN", "Torch", "Datasets", "ImageData"],
@@ -121,6 +122,8 @@ let package = Package(
     .executableTarget(name: "penumbra-bench-read", dependencies: ["Torch", "ImageData"], path: "Benchmarks/ImageRead"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
+    // Normalising flows (Sources/NN/Flows): inverses, log-determinants against the autograd Jacobian.
+    .testTarget(name: "FlowTests", dependencies: ["NN", "Torch"]),
     // The system zlib (zlib1g-dev, which `make deps` installs) and thin Swift wrappers over it:
     // zlib streams for PNG, gzip for the data sets, CRC-32. Chosen over the compress-nio package,
     // which pulls in swift-nio: minutes more of every CI build for two functions.
