@@ -3,7 +3,7 @@
 # labels (default 1,000), UNLABELLED unlabelled images (default 20,000), no class mismatch; each
 # BASE method (default "supervised pseudo-label pi vat") without and with NS3L's negative
 # sampling at T = 0.04 (the NS3L code's value for 10 classes), and a sweep of T over SWEEP
-# (default "0.01 0.1") on SWEEP_BASE (default pseudo-label); SEEDS (default "0 1 2"), EPOCHS
+# (default "0.01 0.1"; empty: no sweep) on SWEEP_BASE (default pseudo-label); SEEDS (default "0 1 2"), EPOCHS
 # epochs each (default 4, 1,600 steps; ramp over RAMP_STEPS, default 640), VAT with ε =
 # VAT_EPSILON (default 2). JOBS at a time (default 2). Resumable like experiments-ssl.sh.
 # Writes $OUT/table.md and $OUT/rows.json (default OUT=out/experiments-ssl/negative-sampling).
@@ -14,7 +14,7 @@ UNLABELLED=${UNLABELLED:-20000}
 EPOCHS=${EPOCHS:-4}
 RAMP_STEPS=${RAMP_STEPS:-640}
 BASES=${BASES:-supervised pseudo-label pi vat}
-SWEEP=${SWEEP:-0.01 0.1}
+SWEEP=${SWEEP-0.01 0.1}
 SWEEP_BASE=${SWEEP_BASE:-pseudo-label}
 SEEDS=${SEEDS:-0 1 2}
 VAT_EPSILON=${VAT_EPSILON:-2}
