@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Issue 35's Experiment A (the SLA paper's Table 1 on Fashion-MNIST): baseline, DA, MT, SLA (SI
 # and AG inference) and SLA+SD, each on 50 and 500 training images a class and the full set,
-# SEEDS (default "0 1 2"); about STEPS (default 2,000) steps of 64 images in four rotations each,
-# so the few-data runs take many epochs (7 and 78 batches an epoch) and the full one two. JOBS
+# SEEDS (default "0 1 2"); about STEPS (default 600) steps of 64 images in four rotations each,
+# so the few-data runs take many epochs (7 and 78 batches an epoch) and the full one 1 (937 steps). Budget
+# on one core: a run of the four-copy methods about 2.5 minutes, the baseline 30 s; one seed of
+# one setting about 11 minutes. JOBS
 # at a time (default 2, one thread each). Resumable: a finished run is skipped, an interrupted
 # one continues. Writes $OUT/table.md and $OUT/rows.json (default OUT=out/experiments-sla).
 # A smoke run: `STEPS=20 SEEDS=0 SETTINGS=50 scripts/experiments-sla.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STEPS=${STEPS:-2000}
+STEPS=${STEPS:-600}
 METHODS=${METHODS:-baseline da mt sla sla-sd}
 SETTINGS=${SETTINGS:-50 500 full}
 SEEDS=${SEEDS:-0 1 2}

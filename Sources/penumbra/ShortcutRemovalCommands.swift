@@ -4,6 +4,7 @@ import Foundation
 import Torch
 
 extension LensChoice: ExpressibleByArgument {}
+extension ProbeFeatures: ExpressibleByArgument {}
 extension ShortcutChoice: ExpressibleByArgument {}
 
 extension SelfSupervisedCommand {
@@ -19,7 +20,7 @@ extension SelfSupervisedCommand {
 
     @Option(help: "none, arrow or corner: the mark drawn on every image before its rotation.") var shortcut: ShortcutChoice = .none
     @Option(help: "none, least-likely or adversarial.") var lens: LensChoice = .none
-    @Option(help: "λ, the weight of the lens's reconstruction loss.") var lensWeight = 1.0
+    @Option(help: "λ, the weight of the lens's reconstruction loss mean (x − L(x))² in [0, 1] pixels.") var lensWeight = 100.0
     @Option(help: "Training images (the first of a seeded permutation of the 60,000).") var trainImages = 20_000
     @Option(help: "Epochs in all (a resumed run continues up to this count).") var epochs = 5
     @OptionGroup var runFolder: RunFolderOptions
@@ -27,6 +28,7 @@ extension SelfSupervisedCommand {
     @Option(help: "Images per step (each in four rotations).") var batchSize = 64
     @Option(help: "Adam's learning rate for F and the lens.") var learningRate = 1e-3
     @Option(help: "Score only the first N test images in metrics.json (default: all 10,000).") var testSubset: Int?
+    @OptionGroup var output: JSONOutputOption
 
     func validate() throws {
       guard epochs > 0, batchSize > 0, trainImages > 0 else {
@@ -51,6 +53,7 @@ extension SelfSupervisedCommand {
       parameters.resume = runFolder.resume
       parameters.testSubset = testSubset
       let (metrics, folder, files) = try parameters.train()
+      if output.json { return print(jsonLine(metrics)) }
       print(
         String(
           format: "rotation pretext (%@ shortcut, lens %@): pretext accuracy %.4f  reconstruction MSE %.4f  %d epochs, %d steps  %.0f s",
@@ -62,10 +65,12 @@ extension SelfSupervisedCommand {
 
   struct Probe: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Fit a linear classifier (10 classes) on a pretext run's frozen features of L(x); writes probe.json into the run.")
+      abstract: "Fit a linear classifier (10 classes) on a pretext run's frozen, standardised features; writes probe.json into the run.")
 
     @Option(help: "Run folder (or model.safetensors) written by `selfsup pretext`.") var checkpoint: String
-    @Option(help: "Epochs of the probe's Adam over the run's training images.") var epochs = 20
+    @Option(help: "Epochs of the probe's Adam over the run's training images.") var epochs = 100
+    @Option(help: "F's features of L(x) (lensed, written to probe.json), of x (raw, probe-raw.json) or both concatenated (both, probe-both.json).")
+    var features: ProbeFeatures = .lensed
     @Option(help: "Score only the first N test images (default: all 10,000).") var testSubset: Int?
     @OptionGroup var output: JSONOutputOption
 
@@ -76,7 +81,7 @@ extension SelfSupervisedCommand {
 
     func run() throws {
       Torch.configureThreadsFromEnvironment()
-      let probe = try ShortcutRemovalProbe(checkpoint: checkpoint, epochs: epochs, testSubset: testSubset)
+      let probe = try ShortcutRemovalProbe(checkpoint: checkpoint, epochs: epochs, features: features, testSubset: testSubset)
       if output.json { return print(jsonLine(probe.result)) }
       print(
         String(

@@ -34,17 +34,18 @@ public struct ShortcutRemovalMetrics: Codable, Sendable {
   public var testImages: Int
   /// F's rotation accuracy on L(t_j x) over the four rotations of the test images.
   public var pretextAccuracy: Double
-  /// mean (x − L(x))² on the test images, in standardised pixels (0 without a lens).
+  /// mean (x − L(x))² on the test images, in [0, 1] pixels (0 without a lens).
   public var reconstructionMSE: Double
   public var threads: Int
 }
 
 /// What `selfsup probe` writes to probe.json and prints.
 public struct ShortcutRemovalProbeResult: Codable, Sendable {
+  public var features: ProbeFeatures
   public var trainImages: Int
   public var testImages: Int
   public var epochs: Int
-  /// Ten-class test accuracy of a linear classifier on F's frozen features of L(x).
+  /// Ten-class test accuracy of a linear classifier on F's frozen (standardised) features.
   public var probeAccuracy: Double
   public var probeTrainAccuracy: Double
 }
@@ -65,7 +66,7 @@ extension ShortcutRemovalTrainingParameters {
       config: run.json, label: "rotation, \(run.shortcut.rawValue) shortcut, lens \(run.lens.rawValue)")
     let data = TransformedCopies(
       LabelledData(points: train.images, labels: train.labels, batchSize: run.batchSize), transforms: Rotations.quarterTurns)
-    let title = "rotation pretext: \(run.shortcut.rawValue) shortcut, lens \(run.lens.rawValue) (λ \(run.lensWeight))"
+    let title = "rotation pretext: \(run.shortcut.rawValue) shortcut, lens \(run.lens.rawValue), weight \(run.lensWeight)"
     let afterCheckpoint = { (epochs: Int, seconds: Double) throws in
       let scores = model.pretextScores(curveImages)
       try curve.record(.init(step: epochs, values: [scores.accuracy, scores.reconstructionMSE], trainSeconds: seconds)) {
@@ -113,17 +114,31 @@ extension ShortcutRemovalTrainingParameters {
   }
 }
 
-/// `selfsup probe`: a linear classifier on the frozen F's features of L(x).
+/// Which of the frozen F's features a probe sees.
+public enum ProbeFeatures: String, CaseIterable, Codable, Sendable {
+  /// F's features of L(x): the representation the lens was trained for.
+  case lensed
+  /// F's features of x itself.
+  case raw
+  /// Both, concatenated (Minderer et al. also report this).
+  case both
+}
+
+/// `selfsup probe`: a linear classifier on the frozen F's features.
 public struct ShortcutRemovalProbe {
   public let run: ShortcutRemovalRun
   public let result: ShortcutRemovalProbeResult
   /// Where probe.json was written (the run folder).
   public let file: URL
 
-  /// Loads the run at `checkpoint`, fits the probe for `epochs` epochs of Adam (learning rate
-  /// 10⁻³, batches of 256) on the run's training images (with their shortcut) and scores it on
-  /// the test images (the first `testSubset`); writes probe.json next to the checkpoint.
-  public init(checkpoint path: String, epochs: Int = 20, testSubset: Int? = nil) throws {
+  /// Loads the run at `checkpoint`, standardises F's features (each coordinate to mean 0 and
+  /// standard deviation 1 over the training images: the ReLU features' scales differ by orders
+  /// of magnitude between runs, and an unscaled probe then measures its optimiser more than the
+  /// representation), fits the probe for `epochs` epochs of Adam (learning rate 10⁻³, batches
+  /// of 256) on the run's training images (with their shortcut) and scores it on the test
+  /// images (the first `testSubset`); writes probe.json (probe-raw.json, probe-both.json for
+  /// the other feature choices) next to the checkpoint.
+  public init(checkpoint path: String, epochs: Int = 100, features choice: ProbeFeatures = .lensed, testSubset: Int? = nil) throws {
     let (url, info) = try savedCheckpoint(at: path, writtenBy: "selfsup pretext")
     guard let config = info.config, let run = ShortcutRemovalRun.decode(config) else {
       throw ExperimentError("\(url.path) is not a `selfsup pretext` checkpoint (its metadata has no shortcut-removal configuration)")
@@ -132,9 +147,19 @@ public struct ShortcutRemovalProbe {
     try Checkpoint.load(from: url, into: model.module)
     let (train, fullTest) = try run.data()
     let test = fullTest.first(testSubset)
-    let trainFeatures = model.features(train.images), testFeatures = model.features(test.images)
+    let features = { (images: Tensor) -> Tensor in
+      switch choice {
+      case .lensed: model.features(images)
+      case .raw: model.features(images, lensed: false)
+      case .both: Tensor.cat([model.features(images), model.features(images, lensed: false)], dim: 1)
+      }
+    }
+    var trainFeatures = features(train.images), testFeatures = features(test.images)
+    let mean = trainFeatures.mean(0, keepDim: true), scale = trainFeatures.std(0, keepDim: true) + 1e-6
+    trainFeatures = (trainFeatures - mean) / scale
+    testFeatures = (testFeatures - mean) / scale
     Torch.manualSeed(run.seed &+ 2_000)
-    let probe = LinearProbe(features: run.featureSize, classes: 10)
+    let probe = LinearProbe(features: trainFeatures.size(1), classes: 10)
     let loop = TrainingLoop(.epochs(epochs), seed: run.seed &+ 2_000, checkpoint: nil, label: "probe")
     _ = try loop.run(
       probe, optimizers: Optimizers(Adam(probe.parameters(), learningRate: 1e-3)),
@@ -144,11 +169,14 @@ public struct ShortcutRemovalProbe {
     }
     self.run = run
     result = ShortcutRemovalProbeResult(
-      trainImages: train.count, testImages: test.count, epochs: epochs, probeAccuracy: accuracy(testFeatures, test.labels),
-      probeTrainAccuracy: accuracy(trainFeatures, train.labels))
-    file = url.deletingLastPathComponent().appendingPathComponent("probe.json")
+      features: choice, trainImages: train.count, testImages: test.count, epochs: epochs,
+      probeAccuracy: accuracy(testFeatures, test.labels), probeTrainAccuracy: accuracy(trainFeatures, train.labels))
+    file = url.deletingLastPathComponent().appendingPathComponent(Self.fileName(choice))
     try writeJSON(result, to: file)
   }
+
+  /// probe.json for the lensed features, probe-raw.json and probe-both.json for the others.
+  public static func fileName(_ choice: ProbeFeatures) -> String { choice == .lensed ? "probe.json" : "probe-\(choice.rawValue).json" }
 }
 
 /// One finished shortcut-removal run, as `docs/results/lens.json` lists it.
