@@ -21,6 +21,11 @@ Files written:
   two-moons.json       DUQ, a deep ensemble and softmax on two moons (the DUQ paper's Figure 1)
   ssl-mismatch.json    DS3L, Pi-model, pseudo-label and supervised against class mismatch (issue 33, A)
   ssl-negative-sampling.json  each SSL base without and with NS3L's negative sampling (issue 33, B)
+  sla.json             SLA, its baselines and inferences on Fashion-MNIST with few images a class (issue 35, A)
+  lens.json            the rotation pretext with an arrow shortcut, with and without the lens (issue 35, B)
+
+--only NAME[,NAME] runs only the collectors that write those files (e.g. --only sla.json), so a
+machine that holds only some run folders does not rewrite the others without them.
 """
 
 import argparse
@@ -491,6 +496,106 @@ def ssl_paired_differences(rows, negative_sampling):
     return summary
 
 
+SLA_FOLDERS = [("out/experiments-sla", 'SETTINGS="50 500" make experiments-sla')]
+LENS_FOLDERS = [("out/experiments-lens", "make experiments-lens")]
+SLA_FIELDS = {
+    "method": "baseline (cross-entropy), da (rotations as augmentation), mt (a rotation head beside the class head), "
+              "sla (joint labels) or sla-sd (joint labels and a self-distilled head)",
+    "inference": "plain (the method's own classifier), si (SLA's unrotated slice), ag (SLA's aggregate over the four "
+                 "rotations) or sd (SLA+SD's distilled head)",
+    "data, per_class": "few (per_class training images of each class) or full (all 60,000)",
+    "seed": "the subset's, initialisation's and batch order's seed",
+    "accuracy": "Fashion-MNIST test accuracy (10,000 images) after the last epoch",
+    "epochs, steps, seconds": "epochs, optimiser steps and training seconds (one thread)",
+    "run, command": "the run folder and the command that trained it",
+}
+LENS_FIELDS = {
+    "shortcut": "none or arrow: the mark drawn on every image before its rotation",
+    "lens": "none, least-likely or adversarial: the lens and its adversarial loss",
+    "lambda": "the weight of the lens's reconstruction term on the MSE in [0, 1] pixels",
+    "seed": "the subset's, initialisation's and batch order's seed",
+    "pretext_accuracy": "F's rotation accuracy on L(x) over the four rotations of the 10,000 test images",
+    "probe_accuracy": "ten-class test accuracy of a linear probe on F's frozen, standardised features of L(x)",
+    "reconstruction_mse": "mean (x - L(x))^2 on the test images in [0, 1] pixels",
+    "epochs, seconds": "pretext epochs and training seconds (one thread)",
+    "run, command": "the run folder and the command that trained it",
+}
+
+
+def read_rows(out_root, folders):
+    rows = []
+    for folder, command in folders:
+        path = out_root / pathlib.Path(folder).relative_to("out") / "rows.json"
+        if not path.is_file():
+            note(f"no {relative(path)}: left out")
+            continue
+        for row in load_json(path):
+            row["command"] = command
+            rows.append(row)
+    return rows
+
+
+def mean_and_std(values):
+    mean = sum(values) / len(values)
+    std = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5 if len(values) > 1 else None
+    return {"seeds": len(values), "mean": mean, "std": std}
+
+
+def collect_selfsup(out_root, results):
+    rows = read_rows(out_root, SLA_FOLDERS)
+    for row in rows:
+        metrics = load_json(out_root / pathlib.Path(row["run"]).relative_to("out") / "metrics.json")
+        scored = {s["inference"]: s["accuracy"] for s in metrics["scores"]}
+        if scored.get(row["inference"]) != row["accuracy"]:
+            sys.exit(f"{row['run']}: rows.json's {row['inference']} accuracy is not metrics.json's: rerun `{row['command']}`")
+    baseline = {(r["per_class"], r["seed"]): r["accuracy"] for r in rows if r["method"] == "baseline"}
+    groups = {}
+    for r in rows:
+        if r["method"] != "baseline" and (r["per_class"], r["seed"]) in baseline:
+            groups.setdefault((r["per_class"], r["method"], r["inference"]), []).append(r["accuracy"] - baseline[(r["per_class"], r["seed"])])
+    write(results / "sla.json", {
+        "benchmark": "SLA (Lee, Hwang and Shin, ICML 2020) on Fashion-MNIST with the DUQ paper's CNN: each method and "
+                     "inference against plain cross-entropy on the same images and seed, docs/results.md 'Self-supervised "
+                     "label augmentation'",
+        "source": "<folder>/rows.json (written by penumbra selfsup report --json) and each run's metrics.json",
+        "collected_by": COLLECTED_BY,
+        "fields": SLA_FIELDS,
+        "rows": rows,
+        "paired_differences": [{"per_class": k[0], "method": k[1], "inference": k[2],
+                                "difference": "accuracy minus the baseline's", **mean_and_std(v)} for k, v in groups.items()],
+    })
+    rows = read_rows(out_root, LENS_FOLDERS)
+    for row in rows:
+        metrics = load_json(out_root / pathlib.Path(row["run"]).relative_to("out") / "metrics.json")
+        probe = load_json(out_root / pathlib.Path(row["run"]).relative_to("out") / "probe.json")
+        if metrics["pretextAccuracy"] != row["pretext_accuracy"] or probe["probeAccuracy"] != row["probe_accuracy"]:
+            sys.exit(f"{row['run']}: rows.json disagrees with its metrics.json or probe.json: rerun `{row['command']}`")
+    probe = {(r["shortcut"], r["lens"], r["lambda"] if r["lens"] != "none" else None, r["seed"]): r["probe_accuracy"] for r in rows}
+    gaps, recovered = [], {}
+    for (shortcut, lens, weight, seed), accuracy in probe.items():
+        clean, marked = probe.get(("none", "none", None, seed)), probe.get(("arrow", "none", None, seed))
+        if clean is None or marked is None:
+            continue
+        if shortcut == "arrow" and lens == "none":
+            gaps.append(clean - marked)
+        elif shortcut == "arrow":
+            recovered.setdefault((lens, weight), []).append((accuracy - marked, clean - marked))
+    write(results / "lens.json", {
+        "benchmark": "automatic shortcut removal (Minderer et al., ICML 2020): the rotation pretext on Fashion-MNIST with an "
+                     "arrow shortcut, with and without the lens, docs/results.md 'Automatic shortcut removal'",
+        "source": "<folder>/rows.json (written by penumbra selfsup lens-report --json), each run's metrics.json and probe.json",
+        "collected_by": COLLECTED_BY,
+        "fields": LENS_FIELDS,
+        "rows": rows,
+        "shortcut_gap": {"difference": "probe accuracy clean minus arrow, both without a lens, same seed", **mean_and_std(gaps)} if gaps else None,
+        "recovered": [{"lens": lens, "lambda": weight,
+                       "difference": "probe accuracy arrow with the lens minus arrow without, same seed",
+                       **mean_and_std([a for a, _ in pairs]),
+                       "share_of_gap": sum(a for a, _ in pairs) / sum(g for _, g in pairs)}
+                      for (lens, weight), pairs in recovered.items()],
+    })
+
+
 def write(path, document):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as f:
@@ -504,12 +609,23 @@ def main():
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "out", help="the runs' root folder (default: out/)")
     parser.add_argument("--results", type=pathlib.Path, default=ROOT / "docs" / "results",
                         help="where the JSON files go (default: docs/results/)")
+    parser.add_argument("--only", help="comma-separated names of the files to write (default: all)")
     args = parser.parse_args()
-    collect_npf(args.out, args.results)
-    collect_images(args.out, args.results)
-    collect_ood(args.out, args.results)
-    collect_moons(args.out, args.results)
-    collect_ssl(args.out, args.results)
+    collectors = {
+        ("npf-table.json", "npf-other-runs.json", "npf-curves.json"): collect_npf,
+        ("image-completion.json",): collect_images,
+        ("ood-fashion-mnist.json", "ood-curves.json"): collect_ood,
+        ("two-moons.json",): collect_moons,
+        ("ssl-mismatch.json", "ssl-negative-sampling.json"): collect_ssl,
+        ("sla.json", "lens.json"): collect_selfsup,
+    }
+    only = set(args.only.split(",")) if args.only else None
+    known = {name for names in collectors for name in names}
+    if only and not only <= known:
+        sys.exit(f"--only: no file named {', '.join(sorted(only - known))}; the files are {', '.join(sorted(known))}")
+    for names, collect in collectors.items():
+        if only is None or only & set(names):
+            collect(args.out, args.results)
 
 
 if __name__ == "__main__":

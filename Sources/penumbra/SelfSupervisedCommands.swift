@@ -99,6 +99,7 @@ extension SelfSupervisedCommand {
 
     @Argument(help: "Run folders.") var runs: [String]
     @Option(help: "Also write the runs as JSON rows to this file.") var json: String?
+    @Option(help: "Also draw the mean ± std test accuracy of each method and inference to this PNG.") var figure: String?
 
     func run() throws {
       let report = try LabelAugmentationReport(folders: runs)
@@ -106,6 +107,10 @@ extension SelfSupervisedCommand {
       if let json {
         try writeJSON(report.rows, to: URL(fileURLWithPath: json))
         print("wrote \(json)")
+      }
+      if let figure {
+        try report.figure(title: "Fashion-MNIST test accuracy, mean ± std over seeds").write(to: URL(fileURLWithPath: figure))
+        print("wrote \(figure)")
       }
     }
   }

@@ -42,7 +42,8 @@ import Testing
     #expect(
       CommandLineTests.refusal("selfsup eval --checkpoint \(out) --inference plain", run: true)
         == "a sla-sd run answers --inference si or ag or sd, not plain (SI and AG need an SLA run, SD an sla-sd one)")
-    #expect(CommandLineTests.refusal("selfsup report \(out) --json \(folder.path)/rows.json", run: true) == nil)
+    #expect(CommandLineTests.refusal("selfsup report \(out) --json \(folder.path)/rows.json --figure \(folder.path)/sla.png", run: true) == nil)
+    #expect(FileManager.default.fileExists(atPath: folder.path + "/sla.png"))
     let rows = try #require(
       try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("rows.json"))) as? [[String: Any]])
     #expect(rows.count == 3 && rows[0]["per_class"] as? Int == 20 && rows[0]["data"] as? String == "few")

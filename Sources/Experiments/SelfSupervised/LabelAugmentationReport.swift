@@ -1,4 +1,5 @@
 import Foundation
+import Plots
 
 /// One inference of one finished run of the SLA comparison, as `docs/results/sla.json` lists it.
 public struct LabelAugmentationResultRow: Codable, Sendable {
@@ -65,5 +66,38 @@ public struct LabelAugmentationReport {
           + String(format: "%.4f ± %.4f | %d | %.0f |", accuracy.mean, accuracy.std, group.map(\.steps).max()!, seconds))
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// The mean test accuracy over seeds (markers; whiskers: ± one standard deviation), one group
+  /// per data setting and one colour per method and inference, in the rows' order.
+  public func figure(title: String) -> Figure {
+    let settings = rows.map(\.perClass).reduce(into: [Int?]()) { if !$0.contains($1) { $0.append($1) } }
+    let variants = rows.map { "\($0.method) \($0.inference)" }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    let figure = Figure(width: 1_000, height: 620)
+    let axes = figure.axes()
+    axes.title = title
+    axes.xLabel = settings.map { $0.map { "\($0) a class" } ?? "full" }.joined(separator: "   |   ")
+    axes.yLabel = "test accuracy"
+    let colors: [Color] = [.gray, .orange, .green, .blue, .red, .darkGray, .black]
+    let width = 0.8 / Double(variants.count)
+    for (v, variant) in variants.enumerated() {
+      var x: [Double] = [], mean: [Double] = [], spread: [Double] = []
+      for (s, setting) in settings.enumerated() {
+        let group = rows.filter { $0.perClass == setting && "\($0.method) \($0.inference)" == variant }
+        guard !group.isEmpty else { continue }
+        let stats = SemiSupervisedReport.meanAndSpread(group.map(\.accuracy))
+        x.append(Double(s) - 0.4 + width * (Double(v) + 0.5))
+        mean.append(stats.mean)
+        spread.append(stats.std.isFinite ? stats.std : 0)
+      }
+      let color = colors[v % colors.count]
+      axes.scatter(x: x, y: mean, color: color, size: 12, label: variant)
+      for (center, (m, s)) in zip(x, zip(mean, spread)) where s > 0 {
+        axes.line(x: [center, center], y: [m - s, m + s], color: .black, width: 1.5)
+      }
+    }
+    let low = rows.map(\.accuracy).min() ?? 0, high = rows.map(\.accuracy).max() ?? 1
+    axes.yLimits = (Swift.max(0, low - 0.05))...(Swift.min(1, high + 0.02))
+    return figure
   }
 }
