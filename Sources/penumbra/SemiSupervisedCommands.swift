@@ -88,6 +88,11 @@ extension SemiSupervisedCommand {
     @Option(help: "FlowGMM: hidden units (two moons) or channels (images) of the coupling networks (default 512 / 16).")
     var hidden: Int?
     @Option(help: "FlowGMM-cons: the consistency term's weight after its linear ramp over --ramp-steps.") var consistencyWeight = 1.0
+    @Option(help: """
+      FlowGMM: weight of an extra cross-entropy of the labelled examples' class posterior, the official image \
+      trainer's --label_weight (default 0 on two moons, the paper's loss; 3 on images, the official MNIST command's).
+      """)
+    var labelWeight: Double?
     @OptionGroup var output: JSONOutputOption
     @Option(help: "DS3L: Adam's learning rate for the weight network.") var weightLearningRate = 6e-5
     @Option(help: "λ_max of the unlabelled term (default: the method's reference value: Π 20, pseudo-label 1, VAT 0.3, DS3L 10).")
@@ -144,6 +149,9 @@ extension SemiSupervisedCommand {
       guard maxGradNorm >= 0, maxGradNorm.isFinite else {
         throw ValidationError("--max-grad-norm must be 0 (no clipping) or positive and finite; got \(maxGradNorm)")
       }
+      if let labelWeight, !(labelWeight >= 0 && labelWeight.isFinite) {
+        throw ValidationError("--label-weight must be 0 or more and finite; got \(labelWeight)")
+      }
       guard consistencyWeight >= 0, consistencyWeight.isFinite else {
         throw ValidationError("--consistency-weight must be 0 or more and finite; got \(consistencyWeight)")
       }
@@ -163,6 +171,7 @@ extension SemiSupervisedCommand {
       if let learningRate { run.learningRate = learningRate }
       if let weightDecay { run.weightDecay = weightDecay }
       if let hidden { run.hidden = hidden }
+      if let labelWeight { run.labelWeight = labelWeight }
       run.maxGradNorm = maxGradNorm == 0 ? nil : maxGradNorm
       run.consistencyWeight = consistencyWeight
       run.consistencyRampSteps = rampSteps

@@ -45,6 +45,8 @@ public struct FlowGMMRun: Codable, Equatable, Sendable {
   public var maxGradNorm: Double? = 100
   /// w_u of the unlabelled term.
   public var unlabelledWeight = 1.0
+  /// λ of FlowGMM's labelled cross-entropy term (the official image trainer's `--label_weight`).
+  public var labelWeight: Double
   /// FlowGMM-cons: the consistency term's maximum weight and the steps of its linear ramp.
   public var consistencyWeight = 1.0
   public var consistencyRampSteps = 800
@@ -77,6 +79,7 @@ public struct FlowGMMRun: Codable, Equatable, Sendable {
       weightDecay = 1e-2
       hidden = 512
       meansRadius = 3.5
+      labelWeight = 0
     case .fashionMNIST, .mnist:
       labels = 100
       unlabelled = 3_000
@@ -86,6 +89,7 @@ public struct FlowGMMRun: Codable, Equatable, Sendable {
       weightDecay = 0
       hidden = 16
       meansRadius = 1
+      labelWeight = 3
     }
   }
 
@@ -245,7 +249,7 @@ public struct FlowGMMRun: Codable, Equatable, Sendable {
       : nil
     return FlowGMM(
       flow: flow, prior: GaussianMixturePrior(means: means), latentShape: exampleShape,
-      unlabelledWeight: unlabelled == 0 ? 0 : unlabelledWeight, consistency: consistency, maxGradNorm: maxGradNorm)
+      unlabelledWeight: unlabelled == 0 ? 0 : unlabelledWeight, labelWeight: labelWeight, consistency: consistency, maxGradNorm: maxGradNorm)
   }
 
   public func makeOptimizers(for model: FlowGMM) -> Optimizers {
