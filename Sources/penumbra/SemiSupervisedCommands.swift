@@ -56,7 +56,7 @@ extension SemiSupervisedCommand {
         classes and --unlabelled examples (0: the same flow on the labels only). Its defaults are the data's: two \
         moons as the official notebook (10 labels, 990 unlabelled, 5 couplings of 512 units, Adam 1e-4 with weight \
         decay 1e-2); images a RealNVP sized for one CPU core (2 scales, 16 hidden channels, 1 block; 100 labels, \
-        3,000 unlabelled, Adam 1e-3, batches of 32 + 32). It also writes regions.png (two moons) or samples.png.
+        3,000 unlabelled, Adam 1e-3, batches of 32 + 32, label weight 30). It also writes regions.png (two moons) or samples.png.
         """)
 
     @Option(help: "supervised, pi, pseudo-label, vat, ds3l, flowgmm or flowgmm-cons.") var method: SemiSupervisedMethodChoice
@@ -90,7 +90,7 @@ extension SemiSupervisedCommand {
     @Option(help: "FlowGMM-cons: the consistency term's weight after its linear ramp over --ramp-steps.") var consistencyWeight = 1.0
     @Option(help: """
       FlowGMM: weight of an extra cross-entropy of the labelled examples' class posterior, the official image \
-      trainer's --label_weight (default 0 on two moons, the paper's loss; 3 on images, the official MNIST command's).
+      trainer's --label_weight (default 0 on two moons, the paper's loss; 30 on images, ten times the official MNIST command's 3, for a CPU budget).
       """)
     var labelWeight: Double?
     @OptionGroup var output: JSONOutputOption

@@ -89,7 +89,7 @@ public struct FlowGMMRun: Codable, Equatable, Sendable {
       weightDecay = 0
       hidden = 16
       meansRadius = 1
-      labelWeight = 3
+      labelWeight = 30
     }
   }
 
