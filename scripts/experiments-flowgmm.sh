@@ -11,9 +11,9 @@
 #
 # Resumable: a finished run is skipped, an interrupted one continues. Writes $OUT/table.md (default
 # OUT=out/experiments-flowgmm), docs/results/flowgmm.json (RESULTS) and the figures in
-# docs/figures (FIGURES): flowgmm-moons.png and flowgmm-moons-labels-only.png (seed 0's decision
-# regions, latent space and samples) and flowgmm-samples-<dataset>.png (FlowGMM's class-
-# conditional samples at TEMPERATURE, default 0.5). A smoke run:
+# docs/figures (FIGURES): flowgmm-moons-seed<s>.png and flowgmm-moons-labels-only-seed<s>.png
+# for each FIGURE_SEEDS (default "0 1": decision regions, latent space and samples) and
+# flowgmm-samples-<dataset>.png (FlowGMM's class-conditional samples at TEMPERATURE, default 0.5). A smoke run:
 # `MOONS_STEPS=50 IMAGE_STEPS=5 SEEDS=0 OUT=/tmp/f RESULTS=/tmp/f.json FIGURES=/tmp scripts/experiments-flowgmm.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,7 @@ IMAGE_UNLABELLED=${IMAGE_UNLABELLED:-3000}
 IMAGE_STEPS=${IMAGE_STEPS:-1200}
 IMAGE_SEEDS=${IMAGE_SEEDS:-0}
 TEMPERATURE=${TEMPERATURE:-0.5}
+FIGURE_SEEDS=${FIGURE_SEEDS:-0 1}
 OUT=${OUT:-out/experiments-flowgmm}
 RESULTS=${RESULTS:-docs/results/flowgmm.json}
 FIGURES=${FIGURES:-docs/figures}
@@ -48,9 +49,10 @@ for seed in $SEEDS; do
   train "$OUT/moons/flowgmm-seed$seed" "$MOONS_STEPS" --method flowgmm --dataset two-moons --seed "$seed"
   train "$OUT/moons/labels-only-seed$seed" "$MOONS_STEPS" --method flowgmm --dataset two-moons --unlabelled 0 --seed "$seed"
 done
-first=${SEEDS%% *}
-"$BIN" ssl eval --checkpoint "$OUT/moons/flowgmm-seed$first" --figure "$FIGURES/flowgmm-moons.png"
-"$BIN" ssl eval --checkpoint "$OUT/moons/labels-only-seed$first" --figure "$FIGURES/flowgmm-moons-labels-only.png"
+for seed in $FIGURE_SEEDS; do
+  "$BIN" ssl eval --checkpoint "$OUT/moons/flowgmm-seed$seed" --figure "$FIGURES/flowgmm-moons-seed$seed.png"
+  "$BIN" ssl eval --checkpoint "$OUT/moons/labels-only-seed$seed" --figure "$FIGURES/flowgmm-moons-labels-only-seed$seed.png"
+done
 
 images="--dataset $IMAGE_DATASET --labels $IMAGE_LABELS"
 for seed in $IMAGE_SEEDS; do

@@ -9,8 +9,9 @@ extension FlowGMMEvaluation {
 
   /// The paper's Figure 1 for a trained two-moons run, three panels: (a) the data with the
   /// decision regions (p(y = 1 | x) as a blue–red map, the boundary where it crosses ½),
-  /// labelled points as triangles and unlabelled ones as small dots; (b) the training points
-  /// mapped to the latent space, f(x), with each class Gaussian's 1σ and 2σ circles around its
+  /// labelled points as triangles and unlabelled ones as small dots (the test points for the
+  /// labels-only flow, which has none); (b) those points mapped to the latent space, f(x),
+  /// coloured by predicted class, with each class Gaussian's 1σ and 2σ circles around its
   /// mean; (c) samples of the model in the data space, x = f⁻¹(z), z drawn from the mixture.
   static func twoMoonsFigure(_ model: FlowGMM, run: FlowGMMRun, data: FlowGMMRun.Examples) -> Figure {
     let figure = Figure(width: 1_650, height: 560)
@@ -24,9 +25,10 @@ extension FlowGMMEvaluation {
     let regions = panels[0]
     let posterior = withNoGrad { model(grid.points).softmax(dim: 1).select(dim: 1, index: 1) }.to(.float64).toArray(Double.self)
     regions.image(posterior, shape: [grid.rows, grid.columns], colormap: .blueRed, range: 0...1, extent: grid.extent, origin: .lower, alpha: 0.6)
-    scatterPoints(data.unlabelledPoints, on: regions, color: .darkGray, size: 3, marker: .circle)
+    let dots = data.unlabelledPoints.size(0) > 0 ? data.unlabelledPoints : data.testPoints
+    scatterPoints(dots, on: regions, color: .darkGray, size: 3, marker: .circle)
     scatterClasses(data.labelledPoints, data.labelledLabels, on: regions, size: 14, marker: .triangle)
-    regions.title = "(a) decision regions, p(y = 1 | x)"
+    regions.title = "(a) decision regions, p(y = 1 | x)" + (data.unlabelledPoints.size(0) > 0 ? "" : "; test points")
     regions.xLimits = grid.extent.x
     regions.yLimits = grid.extent.y
     regions.equalAspect = true
@@ -34,7 +36,7 @@ extension FlowGMMEvaluation {
     regions.legend = .hidden
 
     let latent = panels[1]
-    let allPoints = Tensor.cat([data.labelledPoints, data.unlabelledPoints])
+    let allPoints = Tensor.cat([data.labelledPoints, dots])
     let z = withNoGrad { model.flow.forward(allPoints).output }
     let means = model.prior.means.detach().to(.float64).toArray(Double.self)
     let predicted = model.predict(allPoints)
