@@ -33,7 +33,6 @@ import Testing
     ("ssl train --method pi --dataset two-moons --out /tmp/x", false,
      "--dataset two-moons is for --method flowgmm: pi trains on images (fashion-mnist or mnist)"),
     ("ssl train --method ds3l --steps 100 --out /tmp/x", false, "--steps, --evaluate-every, --weight-decay and --hidden are FlowGMM's"),
-    ("ssl train --method flowgm --out /tmp/x", false, "'flowgm' is invalid for '--method <method>'"),
     ("ssl eval --checkpoint /tmp/x --temperature -1", false, "--temperature must be 0 or more and finite; got -1.0"),
     ("ssl train --method flowgmm --dataset mnist --labels 100000 --steps 1 --out OUT", true,
      "10000 labels a class, but class 0 has only"),
@@ -46,6 +45,14 @@ import Testing
     let expected = message.replacingOccurrences(of: "OUT", with: folder.path)
     #expect(refusal?.contains(expected) == true, "\(arguments): \(refusal ?? "accepted")")
     #expect(refusal?.contains("\n") == false, "\(arguments): not one line: \(refusal ?? "")")
+  }
+
+  /// An unknown method is refused by the argument parser with its list of the choices (one a
+  /// line, as for every flag with more than a few values), FlowGMM's among them.
+  @Test func anUnknownMethodIsRefusedWithTheChoices() {
+    let refusal = CommandLineTests.refusal("ssl train --method flowgm --out /tmp/x", run: false) ?? "accepted"
+    #expect(refusal.hasPrefix("The value 'flowgm' is invalid for '--method <method>'"), "\(refusal)")
+    #expect(refusal.contains("- flowgmm\n") && refusal.contains("- flowgmm-cons"), "\(refusal)")
   }
 
   static func metrics(_ folder: String) throws -> [String: Any] {
