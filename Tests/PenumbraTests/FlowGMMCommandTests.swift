@@ -27,7 +27,7 @@ import Testing
     ("ssl train --method flowgmm --dataset two-moons --max-grad-norm inf --out /tmp/x", false,
      "--max-grad-norm must be 0 (no clipping) or positive and finite"),
     ("ssl train --method flowgmm --dataset two-moons --hidden 0 --out /tmp/x", false,
-     "--hidden, --couplings and --blocks must be positive"),
+     "--hidden must be positive; got 0"),
     ("ssl train --method flowgmm --mismatch 0.5 --out /tmp/x", false, "are not FlowGMM's: it uses every class"),
     ("ssl train --method flowgmm-cons --consistency-weight -1 --out /tmp/x", false, "--consistency-weight must be 0 or more"),
     ("ssl train --method pi --dataset two-moons --out /tmp/x", false,

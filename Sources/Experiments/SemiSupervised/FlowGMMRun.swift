@@ -143,7 +143,8 @@ public struct FlowGMMRun: Codable, Equatable, Sendable {
     if isImages, scales < 1 || scales > 2 {
       return "28×28 images allow 1 or 2 RealNVP scales (each scale but the last halves the side); got \(scales)"
     }
-    if hidden <= 0 || couplings <= 0 || blocks <= 0 { return "--hidden, --couplings and --blocks must be positive" }
+    if hidden <= 0 { return "--hidden must be positive; got \(hidden)" }
+    if couplings <= 0 || blocks <= 0 { return "a flow needs at least one coupling and one block; got \(couplings) and \(blocks)" }
     if method == .flowGMMCons, !isImages {
       return "flowgmm-cons needs images (its views are random translations): use --dataset mnist or fashion-mnist"
     }
