@@ -24,17 +24,20 @@ public enum SemiSupervisedMethod: String, CaseIterable, Codable, Sendable {
   }
 }
 
-/// The image sets a semi-supervised run can split.
+/// The data sets a semi-supervised run can split: two image sets, and two moons for FlowGMM.
 public enum SemiSupervisedDataset: String, CaseIterable, Codable, Sendable {
   case fashionMNIST = "fashion-mnist"
   /// The 5,000 MNIST digits of `make data` (4,000 train, 1,000 test).
   case mnist
+  /// Two moons in the plane (FlowGMM's toy set; the image methods refuse it).
+  case twoMoons = "two-moons"
 
   /// Training pixels' mean and standard deviation, applied to every image the models see.
   var normalization: (mean: Double, std: Double) {
     switch self {
     case .fashionMNIST: (FashionMNISTRun.pixelMean, FashionMNISTRun.pixelStd)
     case .mnist: (0.1307, 0.3081)  // torchvision's MNIST constants, as DS3L's loader uses
+    case .twoMoons: (0, 1)
     }
   }
 
@@ -43,6 +46,8 @@ public enum SemiSupervisedDataset: String, CaseIterable, Codable, Sendable {
     case .fashionMNIST:
       (try .fashionMNIST(split: .train, directory: directory), try .fashionMNIST(split: .test, directory: directory))
     case .mnist: try ImageDataset.mnist5k(directory: directory)
+    case .twoMoons:
+      throw ExperimentError("two moons are points, not images: use --dataset two-moons with --method flowgmm, or an image set")
     }
   }
 }
