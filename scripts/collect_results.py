@@ -496,7 +496,8 @@ def ssl_paired_differences(rows, negative_sampling):
     return summary
 
 
-SLA_FOLDERS = [("out/experiments-sla", 'SETTINGS="50 500" make experiments-sla')]
+SLA_FOLDERS = [("out/experiments-sla", 'SETTINGS="50 500" make experiments-sla'),
+               ("out/experiments-sla-full", "SETTINGS=full SEEDS=0 OUT=out/experiments-sla-full scripts/experiments-sla.sh")]
 LENS_FOLDERS = [("out/experiments-lens", "make experiments-lens")]
 SLA_FIELDS = {
     "method": "baseline (cross-entropy), da (rotations as augmentation), mt (a rotation head beside the class head), "
@@ -516,6 +517,7 @@ LENS_FIELDS = {
     "seed": "the subset's, initialisation's and batch order's seed",
     "pretext_accuracy": "F's rotation accuracy on L(x) over the four rotations of the 10,000 test images",
     "probe_accuracy": "ten-class test accuracy of a linear probe on F's frozen, standardised features of L(x)",
+    "probe_both_accuracy": "the same probe on F's features of L(x) and of x concatenated",
     "reconstruction_mse": "mean (x - L(x))^2 on the test images in [0, 1] pixels",
     "epochs, seconds": "pretext epochs and training seconds (one thread)",
     "run, command": "the run folder and the command that trained it",

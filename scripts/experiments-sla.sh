@@ -6,7 +6,8 @@
 # on one core: a run of the four-copy methods about 2.5 minutes, the baseline 30 s; one seed of
 # one setting about 11 minutes. JOBS
 # at a time (default 2, one thread each). Resumable: a finished run is skipped, an interrupted
-# one continues. Writes $OUT/table.md and $OUT/rows.json (default OUT=out/experiments-sla).
+# one continues. Writes $OUT/table.md, $OUT/rows.json and $OUT/accuracy.png (default
+# OUT=out/experiments-sla).
 # A smoke run: `STEPS=20 SEEDS=0 SETTINGS=50 scripts/experiments-sla.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,5 +38,5 @@ for seed in $SEEDS; do
 done
 echo "${#runs[@]} runs, ${#jobs[@]} to train, $JOBS at a time"
 if [ ${#jobs[@]} -gt 0 ]; then printf '%s\n' "${jobs[@]}" | xargs -P "$JOBS" -I{} bash -c {}; fi
-"$BIN" selfsup report "${runs[@]}" --json "$OUT/rows.json" | grep -v "^wrote " > "$OUT/table.md"
+"$BIN" selfsup report "${runs[@]}" --json "$OUT/rows.json" --figure "$OUT/accuracy.png" | grep -v "^wrote " > "$OUT/table.md"
 cat "$OUT/table.md"

@@ -78,7 +78,7 @@ public struct LabelAugmentationReport {
     axes.title = title
     axes.xLabel = settings.map { $0.map { "\($0) a class" } ?? "full" }.joined(separator: "   |   ")
     axes.yLabel = "test accuracy"
-    let colors: [Color] = [.gray, .orange, .green, .blue, .red, .darkGray, .black]
+    let colors: [Color] = [.gray, .orange, .green, .blue, .red, .cyan, .purple, .brown, .pink, .olive]
     let width = 0.8 / Double(variants.count)
     for (v, variant) in variants.enumerated() {
       var x: [Double] = [], mean: [Double] = [], spread: [Double] = []

@@ -187,6 +187,8 @@ public struct ShortcutRemovalResultRow: Codable, Sendable {
   public var seed: UInt64
   public var pretextAccuracy: Double
   public var probeAccuracy: Double
+  /// The probe on F's features of L(x) and of x concatenated (probe-both.json), if it was run.
+  public var probeBothAccuracy: Double?
   public var reconstructionMSE: Double
   public var epochs: Int
   public var seconds: Double
@@ -196,6 +198,7 @@ public struct ShortcutRemovalResultRow: Codable, Sendable {
     case shortcut, lens, lambda, seed, epochs, seconds, run
     case pretextAccuracy = "pretext_accuracy"
     case probeAccuracy = "probe_accuracy"
+    case probeBothAccuracy = "probe_both_accuracy"
     case reconstructionMSE = "reconstruction_mse"
   }
 }
@@ -214,10 +217,11 @@ public struct ShortcutRemovalReport {
       guard let probe = readJSON(ShortcutRemovalProbeResult.self, from: base.appendingPathComponent("probe.json")) else {
         throw ExperimentError("no \(folder)/probe.json: run `penumbra selfsup probe --checkpoint \(folder)` first")
       }
+      let both = readJSON(ShortcutRemovalProbeResult.self, from: base.appendingPathComponent(ShortcutRemovalProbe.fileName(.both)))
       return ShortcutRemovalResultRow(
         shortcut: metrics.run.shortcut.rawValue, lens: metrics.run.lens.rawValue, lambda: metrics.run.lensWeight,
         seed: metrics.run.seed, pretextAccuracy: metrics.pretextAccuracy, probeAccuracy: probe.probeAccuracy,
-        reconstructionMSE: metrics.reconstructionMSE, epochs: metrics.epochs, seconds: metrics.seconds, run: folder)
+        probeBothAccuracy: both?.probeAccuracy, reconstructionMSE: metrics.reconstructionMSE, epochs: metrics.epochs, seconds: metrics.seconds, run: folder)
     }
   }
 
@@ -230,19 +234,20 @@ public struct ShortcutRemovalReport {
       grouped[key, default: []].append(row)
     }
     var lines = [
-      "| shortcut | lens | λ | seeds | pretext accuracy | probe accuracy | reconstruction MSE | epochs | seconds |",
-      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      "| shortcut | lens | λ | seeds | pretext accuracy | probe accuracy | probe on L(x) and x | reconstruction MSE | epochs | seconds |",
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for key in order {
       let group = grouped[key]!, first = group[0]
       let stats = { (values: [Double]) in SemiSupervisedReport.meanAndSpread(values) }
       let pretext = stats(group.map(\.pretextAccuracy)), probe = stats(group.map(\.probeAccuracy))
       let mse = stats(group.map(\.reconstructionMSE))
+      let bothValues = group.compactMap(\.probeBothAccuracy)
+      let both = bothValues.count == group.count ? String(format: "%.4f ± %.4f", stats(bothValues).mean, stats(bothValues).std) : "–"
       lines.append(
         "| \(first.shortcut) | \(first.lens) | \(first.lens == "none" ? "–" : String(first.lambda)) | \(group.count) | "
-          + String(
-            format: "%.4f ± %.4f | %.4f ± %.4f | %.4f ± %.4f | %d | %.0f |", pretext.mean, pretext.std, probe.mean, probe.std,
-            mse.mean, mse.std, first.epochs, stats(group.map(\.seconds)).mean))
+          + String(format: "%.4f ± %.4f | %.4f ± %.4f | ", pretext.mean, pretext.std, probe.mean, probe.std) + both
+          + String(format: " | %.4f ± %.4f | %d | %.0f |", mse.mean, mse.std, first.epochs, stats(group.map(\.seconds)).mean))
     }
     return lines.joined(separator: "\n")
   }
