@@ -550,11 +550,11 @@ def collect_selfsup(out_root, results):
         scored = {s["inference"]: s["accuracy"] for s in metrics["scores"]}
         if scored.get(row["inference"]) != row["accuracy"]:
             sys.exit(f"{row['run']}: rows.json's {row['inference']} accuracy is not metrics.json's: rerun `{row['command']}`")
-    baseline = {(r["per_class"], r["seed"]): r["accuracy"] for r in rows if r["method"] == "baseline"}
+    baseline = {(r.get("per_class"), r["seed"]): r["accuracy"] for r in rows if r["method"] == "baseline"}
     groups = {}
     for r in rows:
-        if r["method"] != "baseline" and (r["per_class"], r["seed"]) in baseline:
-            groups.setdefault((r["per_class"], r["method"], r["inference"]), []).append(r["accuracy"] - baseline[(r["per_class"], r["seed"])])
+        if r["method"] != "baseline" and (r.get("per_class"), r["seed"]) in baseline:
+            groups.setdefault((r.get("per_class"), r["method"], r["inference"]), []).append(r["accuracy"] - baseline[(r.get("per_class"), r["seed"])])
     write(results / "sla.json", {
         "benchmark": "SLA (Lee, Hwang and Shin, ICML 2020) on Fashion-MNIST with the DUQ paper's CNN: each method and "
                      "inference against plain cross-entropy on the same images and seed, docs/results.md 'Self-supervised "

@@ -3,7 +3,7 @@
 #
 # A. Two moons (1,000 points, noise 0.05, 5 labels a class, the other 990 unlabelled; the official
 #    notebook's flow and optimiser): FlowGMM against the same flow on the 10 labels only, for every
-#    SEED (default "0 1 2 3 4"), MOONS_STEPS steps each (default 2,000).
+#    SEED (default "0 1 2 3 4"; SEEDS= skips two moons), MOONS_STEPS steps each (default 2,000).
 # B. Images (IMAGE_DATASET, default mnist: the 5,000 digits, 4,000 for training, 1,000 for test):
 #    IMAGE_LABELS labels (default 100), IMAGE_UNLABELLED unlabelled images (default 3,000), the
 #    CPU-sized RealNVP; FlowGMM, FlowGMM-cons and the labels-only flow for IMAGE_STEPS steps each

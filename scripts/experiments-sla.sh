@@ -3,8 +3,8 @@
 # and AG inference) and SLA+SD, each on 50 and 500 training images a class and the full set,
 # SEEDS (default "0 1 2"); about STEPS (default 600) steps of 64 images in four rotations each,
 # so the few-data runs take many epochs (7 and 78 batches an epoch) and the full one 1 (937 steps). Budget
-# on one core: a run of the four-copy methods about 2.5 minutes, the baseline 30 s; one seed of
-# one setting about 11 minutes. JOBS
+# on one core, measured: a run of the four-copy methods 2 to 7 minutes (the longer beside other
+# jobs), the baseline under a minute; one seed of one setting 10 to 20 minutes. JOBS
 # at a time (default 2, one thread each). Resumable: a finished run is skipped, an interrupted
 # one continues. Writes $OUT/table.md, $OUT/rows.json and $OUT/accuracy.png (default
 # OUT=out/experiments-sla).
