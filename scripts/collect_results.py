@@ -440,21 +440,14 @@ def collect_ssl(out_root, results):
          "each SSL base without and with NS3L's negative sampling, Fashion-MNIST, 10 classes, 1,000 labels "
          "(the NS3L paper's pairs), docs/results.md 'NS3L: negative sampling'"),
     ]:
-        rows = []
-        for folder, command in folders:
-            path = out_root / pathlib.Path(folder).relative_to("out") / "rows.json"
-            if not path.is_file():
-                note(f"no {relative(path)}: left out")
-                continue
-            for row in load_json(path):
-                metrics = load_json(out_root / pathlib.Path(row["run"]).relative_to("out") / "metrics.json")
-                if metrics["testAccuracyAtBestValidation"] != row["accuracy"]:
-                    sys.exit(f"{row['run']}: rows.json's accuracy {row['accuracy']} is not metrics.json's "
-                             f"{metrics['testAccuracyAtBestValidation']}: rerun `{command}`")
-                if row["method"] == "ds3l":
-                    row["weight_learning_rate"] = metrics["run"]["weightLearningRate"]
-                row["command"] = command
-                rows.append(row)
+        rows = read_rows(out_root, folders)
+        for row in rows:
+            metrics = load_json(run_file(out_root, row, "metrics.json"))
+            if metrics["testAccuracyAtBestValidation"] != row["accuracy"]:
+                sys.exit(f"{row['run']}: rows.json's accuracy {row['accuracy']} is not metrics.json's "
+                         f"{metrics['testAccuracyAtBestValidation']}: rerun `{row['command']}`")
+            if row["method"] == "ds3l":
+                row["weight_learning_rate"] = metrics["run"]["weightLearningRate"]
         write(results / name, {
             "benchmark": benchmark,
             "source": "<folder>/rows.json (written by penumbra ssl report --json) and each run's metrics.json",
@@ -488,12 +481,7 @@ def ssl_paired_differences(rows, negative_sampling):
     groups = {}
     for group, difference in pairs:
         groups.setdefault(group, []).append(difference)
-    summary = []
-    for group, differences in groups.items():
-        mean = sum(differences) / len(differences)
-        spread = (sum((d - mean) ** 2 for d in differences) / (len(differences) - 1)) ** 0.5 if len(differences) > 1 else None
-        summary.append({**describe(group), "seeds": len(differences), "mean": mean, "std": spread})
-    return summary
+    return [{**describe(group), **mean_and_std(differences)} for group, differences in groups.items()]
 
 
 SLA_FOLDERS = [("out/experiments-sla", 'SETTINGS="50 500" make experiments-sla'),
@@ -524,7 +512,14 @@ LENS_FIELDS = {
 }
 
 
+def run_file(out_root, row, name):
+    """The file `name` in the run folder a rows.json row names (relative to out/)."""
+    return out_root / pathlib.Path(row["run"]).relative_to("out") / name
+
+
 def read_rows(out_root, folders):
+    """The rows of each (folder, command)'s rows.json, each with the command that made it; a
+    missing folder is left out with a note."""
     rows = []
     for folder, command in folders:
         path = out_root / pathlib.Path(folder).relative_to("out") / "rows.json"
@@ -546,7 +541,7 @@ def mean_and_std(values):
 def collect_selfsup(out_root, results):
     rows = read_rows(out_root, SLA_FOLDERS)
     for row in rows:
-        metrics = load_json(out_root / pathlib.Path(row["run"]).relative_to("out") / "metrics.json")
+        metrics = load_json(run_file(out_root, row, "metrics.json"))
         scored = {s["inference"]: s["accuracy"] for s in metrics["scores"]}
         if scored.get(row["inference"]) != row["accuracy"]:
             sys.exit(f"{row['run']}: rows.json's {row['inference']} accuracy is not metrics.json's: rerun `{row['command']}`")
@@ -568,8 +563,7 @@ def collect_selfsup(out_root, results):
     })
     rows = read_rows(out_root, LENS_FOLDERS)
     for row in rows:
-        metrics = load_json(out_root / pathlib.Path(row["run"]).relative_to("out") / "metrics.json")
-        probe = load_json(out_root / pathlib.Path(row["run"]).relative_to("out") / "probe.json")
+        metrics, probe = load_json(run_file(out_root, row, "metrics.json")), load_json(run_file(out_root, row, "probe.json"))
         if metrics["pretextAccuracy"] != row["pretext_accuracy"] or probe["probeAccuracy"] != row["probe_accuracy"]:
             sys.exit(f"{row['run']}: rows.json disagrees with its metrics.json or probe.json: rerun `{row['command']}`")
     probe = {(r["shortcut"], r["lens"], r["lambda"] if r["lens"] != "none" else None, r["seed"]): r["probe_accuracy"] for r in rows}

@@ -54,6 +54,14 @@ struct JSONOutputOption: ParsableArguments {
   @Flag(help: "Print one JSON object.") var json = false
 }
 
+/// Writes a report's `rows` as JSON to `path` and says so; nothing without a path (`--json`
+/// left out).
+func writeRows<Rows: Encodable>(_ rows: Rows, to path: String?) throws {
+  guard let path else { return }
+  try writeJSON(rows, to: URL(fileURLWithPath: path))
+  print("wrote \(path)")
+}
+
 /// The closing line of a command that wrote files into `folder`.
 func printWrote(_ folder: URL, _ files: [String]) {
   print("wrote \(folder.path)/{\(files.joined(separator: ", "))}")

@@ -104,10 +104,7 @@ extension SelfSupervisedCommand {
     func run() throws {
       let report = try LabelAugmentationReport(folders: runs)
       print(report.markdown)
-      if let json {
-        try writeJSON(report.rows, to: URL(fileURLWithPath: json))
-        print("wrote \(json)")
-      }
+      try writeRows(report.rows, to: json)
       if let figure {
         try report.figure(title: "Fashion-MNIST test accuracy, mean ± std over seeds").write(to: URL(fileURLWithPath: figure))
         print("wrote \(figure)")

@@ -315,21 +315,14 @@ extension SemiSupervisedCommand {
 
     func run() throws {
       if let first = runs.first, FlowGMMReport.isFlowGMMRun(first) {
+        if figure != nil { throw ValidationError("--figure draws the class-mismatch comparison; FlowGMM runs have their own in `ssl eval --figure`") }
         let report = try FlowGMMReport(folders: runs)
         print(report.markdown)
-        if let json {
-          try writeJSON(report.rows, to: URL(fileURLWithPath: json))
-          print("wrote \(json)")
-        }
-        if figure != nil { throw ValidationError("--figure draws the class-mismatch comparison; FlowGMM runs have their own in `ssl eval --figure`") }
-        return
+        return try writeRows(report.rows, to: json)
       }
       let report = try SemiSupervisedReport(folders: runs)
       print(report.markdown)
-      if let json {
-        try writeJSON(report.rows, to: URL(fileURLWithPath: json))
-        print("wrote \(json)")
-      }
+      try writeRows(report.rows, to: json)
       if let figure {
         try report.figure(title: "Seen-class test accuracy against class mismatch").write(to: URL(fileURLWithPath: figure))
         print("wrote \(figure)")

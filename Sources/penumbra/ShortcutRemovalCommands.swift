@@ -102,10 +102,7 @@ extension SelfSupervisedCommand {
     func run() throws {
       let report = try ShortcutRemovalReport(folders: runs)
       print(report.markdown)
-      if let json {
-        try writeJSON(report.rows, to: URL(fileURLWithPath: json))
-        print("wrote \(json)")
-      }
+      try writeRows(report.rows, to: json)
     }
   }
 }
