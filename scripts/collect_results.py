@@ -413,8 +413,8 @@ SSL_MISMATCH = [  # (folder, the command that made it)
 SSL_NEGATIVE_SAMPLING = [
     ("out/experiments-ssl/negative-sampling", "make experiments-ssl-negative-sampling"),
     ("out/experiments-ssl/negative-sampling-16-epochs",
-     "BASES=pseudo-label SWEEP= EPOCHS=16 RAMP_STEPS=2560 OUT=out/experiments-ssl/negative-sampling-16-epochs "
-     "scripts/experiments-ssl-negative-sampling.sh"),
+     'BASES="pseudo-label supervised pi vat" SWEEP= EPOCHS=16 RAMP_STEPS=2560 '
+     "OUT=out/experiments-ssl/negative-sampling-16-epochs scripts/experiments-ssl-negative-sampling.sh"),
 ]
 SSL_FIELDS = {
     "method": "supervised, pi (the Pi-model), pseudo-label, vat or ds3l",
@@ -440,8 +440,12 @@ def collect_ssl(out_root, results):
          "each SSL base without and with NS3L's negative sampling, Fashion-MNIST, 10 classes, 1,000 labels "
          "(the NS3L paper's pairs), docs/results.md 'NS3L: negative sampling'"),
     ]:
-        rows = read_rows(out_root, folders)
+        committed = results / name
+        previous = load_json(committed)["rows"] if committed.is_file() else []
+        rows = read_rows(out_root, folders, previous)
         for row in rows:
+            if not run_file(out_root, row, "metrics.json").is_file():
+                continue  # kept from the committed results, checked when they were collected
             metrics = load_json(run_file(out_root, row, "metrics.json"))
             if metrics["testAccuracyAtBestValidation"] != row["accuracy"]:
                 sys.exit(f"{row['run']}: rows.json's accuracy {row['accuracy']} is not metrics.json's "
@@ -517,18 +521,28 @@ def run_file(out_root, row, name):
     return out_root / pathlib.Path(row["run"]).relative_to("out") / name
 
 
-def read_rows(out_root, folders):
-    """The rows of each (folder, command)'s rows.json, each with the command that made it; a
-    missing folder is left out with a note."""
+def read_rows(out_root, folders, previous=None):
+    """The rows of each (folder, command)'s rows.json, each with the command that made it. With
+    `previous` (the rows of the results file already committed), a row whose run folder is not on
+    this machine is kept from there, so a results file can grow by new runs without rerunning the
+    old; otherwise a missing folder is left out with a note."""
     rows = []
     for folder, command in folders:
         path = out_root / pathlib.Path(folder).relative_to("out") / "rows.json"
-        if not path.is_file():
+        fresh = []
+        if path.is_file():
+            for row in load_json(path):
+                row["command"] = command
+                fresh.append(row)
+        runs = {row["run"] for row in fresh}
+        kept = [{**row, "command": command} for row in previous or []
+                if pathlib.Path(row["run"]).parent == pathlib.Path(folder) and row["run"] not in runs
+                and not (out_root / pathlib.Path(row["run"]).relative_to("out")).is_dir()]
+        if kept:
+            note(f"{folder}: {len(kept)} rows kept from the committed results (their run folders are not here)")
+        if not fresh and not kept:
             note(f"no {relative(path)}: left out")
-            continue
-        for row in load_json(path):
-            row["command"] = command
-            rows.append(row)
+        rows += kept + fresh
     return rows
 
 

@@ -2,12 +2,13 @@
 # Issue 34, FlowGMM, sized for one core of this machine (one run at a time, one thread):
 #
 # A. Two moons (1,000 points, noise 0.05, 5 labels a class, the other 990 unlabelled; the official
-#    notebook's flow and optimiser): FlowGMM against the same flow on the 10 labels only, for every
-#    SEED (default "0 1 2 3 4"; SEEDS= skips two moons), MOONS_STEPS steps each (default 2,000).
+#    notebook's flow and optimiser): FlowGMM against the same flow on the 10 labels only, an MLP on
+#    the 10 labels and label spreading (`ssl baselines`, on the same points), for every SEED
+#    (default "0 1 2 3 4"; SEEDS= skips two moons), MOONS_STEPS steps each (default 2,000).
 # B. Images (IMAGE_DATASET, default mnist: the 5,000 digits, 4,000 for training, 1,000 for test):
 #    IMAGE_LABELS labels (default 100), IMAGE_UNLABELLED unlabelled images (default 3,000), the
 #    CPU-sized RealNVP; FlowGMM, FlowGMM-cons and the labels-only flow for IMAGE_STEPS steps each
-#    (default 1,200: about 6, 9 and 3 minutes on one core), seed IMAGE_SEEDS (default 0).
+#    (default 1,200: about 6, 9 and 3 minutes on one core), seed IMAGE_SEEDS (default 0; IMAGE_SEEDS= skips images).
 #
 # Resumable: a finished run is skipped, an interrupted one continues. Writes $OUT/table.md (default
 # OUT=out/experiments-flowgmm), docs/results/flowgmm.json (RESULTS) and the figures in
@@ -23,7 +24,7 @@ IMAGE_DATASET=${IMAGE_DATASET:-mnist}
 IMAGE_LABELS=${IMAGE_LABELS:-100}
 IMAGE_UNLABELLED=${IMAGE_UNLABELLED:-3000}
 IMAGE_STEPS=${IMAGE_STEPS:-1200}
-IMAGE_SEEDS=${IMAGE_SEEDS:-0}
+IMAGE_SEEDS=${IMAGE_SEEDS-0}
 TEMPERATURE=${TEMPERATURE:-0.5}
 FIGURE_SEEDS=${FIGURE_SEEDS-0 1}
 OUT=${OUT:-out/experiments-flowgmm}
@@ -48,6 +49,10 @@ train() {
 for seed in $SEEDS; do
   train "$OUT/moons/flowgmm-seed$seed" "$MOONS_STEPS" --method flowgmm --dataset two-moons --seed "$seed"
   train "$OUT/moons/labels-only-seed$seed" "$MOONS_STEPS" --method flowgmm --dataset two-moons --unlabelled 0 --seed "$seed"
+  runs+=("$OUT/moons/baselines-seed$seed")
+  if [ ! -f "$OUT/moons/baselines-seed$seed/metrics.json" ]; then
+    "$BIN" ssl baselines --dataset two-moons --seed "$seed" --out "$OUT/moons/baselines-seed$seed" | head -n 1
+  fi
 done
 for seed in $FIGURE_SEEDS; do
   "$BIN" ssl eval --checkpoint "$OUT/moons/flowgmm-seed$seed" --figure "$FIGURES/flowgmm-moons-seed$seed.png"
@@ -63,9 +68,11 @@ for seed in $IMAGE_SEEDS; do
     --ramp-steps $((IMAGE_STEPS / 3)) --seed "$seed"
   train "$base/labels-only-seed$seed" "$IMAGE_STEPS" --method flowgmm $images --unlabelled 0 --seed "$seed"
 done
-firstImage=${IMAGE_SEEDS%% *}
-"$BIN" ssl eval --checkpoint "$OUT/$IMAGE_DATASET-$IMAGE_LABELS/flowgmm-seed$firstImage" --temperature "$TEMPERATURE" \
-  --figure "$FIGURES/flowgmm-samples-$IMAGE_DATASET.png"
+if [ -n "$IMAGE_SEEDS" ]; then
+  firstImage=${IMAGE_SEEDS%% *}
+  "$BIN" ssl eval --checkpoint "$OUT/$IMAGE_DATASET-$IMAGE_LABELS/flowgmm-seed$firstImage" --temperature "$TEMPERATURE" \
+    --figure "$FIGURES/flowgmm-samples-$IMAGE_DATASET.png"
+fi
 
 "$BIN" ssl report "${runs[@]}" --json "$RESULTS" | grep -v "^wrote " > "$OUT/table.md"
 cat "$OUT/table.md"

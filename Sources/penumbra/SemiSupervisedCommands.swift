@@ -37,7 +37,7 @@ struct SemiSupervisedCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ssl",
     abstract: "Semi-supervised learning: DS3L, NS3L and their baselines when the unlabelled data holds unseen classes; FlowGMM.",
-    subcommands: [Train.self, Evaluate.self, Report.self])
+    subcommands: [Train.self, Evaluate.self, Report.self, Baselines.self])
 }
 
 extension SemiSupervisedCommand {
@@ -302,6 +302,12 @@ extension SemiSupervisedCommand {
       if let seen = scores.meanWeightSeen {
         print(String(format: "mean weight: seen classes %.4f, unseen %@", seen, scores.meanWeightUnseen.map { String(format: "%.4f", $0) } ?? "–"))
       }
+      if let separation = scores.unseenAUROCMaxSoftmax {
+        print(
+          String(
+            format: "seen against unseen unlabelled images, AUROC: maximum softmax %.4f%@", separation,
+            scores.unseenAUROCWeight.map { String(format: ", DS3L's weight %.4f", $0) } ?? ""))
+      }
     }
   }
 
@@ -330,3 +336,65 @@ extension SemiSupervisedCommand {
     }
   }
 }
+
+extension SemiSupervisedCommand {
+  struct Baselines: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "FlowGMM's two-moons baselines on a FlowGMM run's points: an MLP on the labels alone and label spreading.",
+      discussion: """
+        The same --seed, --labels and --unlabelled as `ssl train --method flowgmm --dataset two-moons` give the same \
+        labelled, unlabelled and test points. The MLP (2-512-512-2, ReLU) trains on the labelled points' cross-entropy \
+        for --mlp-steps full-batch AdamW steps (learning rate 1e-3, weight decay 1e-2); label spreading (Zhou et al. \
+        2003) uses scikit-learn's defaults (RBF kernel, γ 20, α 0.2), solved exactly. Prints both test accuracies.
+        """)
+
+    @Option(help: "two-moons (the only data set these baselines run on).") var dataset: SemiSupervisedDataset = .twoMoons
+    @Option(help: "Labelled points, the same number from each moon (default 10).") var labels: Int?
+    @Option(help: "Unlabelled points (default 990).") var unlabelled: Int?
+    @Option(help: "Seed of the points, as `ssl train --seed`.") var seed: UInt64 = 0
+    @Option(help: "The MLP's optimiser steps.") var mlpSteps = 1_000
+    @Option(help: "Also write the scores to this folder's metrics.json, which `ssl report` reads beside FlowGMM runs.")
+    var out: String?
+    @OptionGroup var output: JSONOutputOption
+
+    func validate() throws {
+      guard dataset == .twoMoons else { throw ValidationError("--dataset must be two-moons: the baselines are FlowGMM's two-moons comparison; got \(dataset.rawValue)") }
+      guard mlpSteps > 0 else { throw ValidationError("--mlp-steps must be positive; got \(mlpSteps)") }
+      if let problem = points.problem { throw ValidationError(problem) }
+    }
+
+    /// A FlowGMM run with these flags: its data are the baselines' points.
+    var points: FlowGMMRun {
+      var run = FlowGMMRun(method: .flowGMM, dataset: dataset)
+      run.seed = seed
+      if let labels { run.labels = labels }
+      if let unlabelled { run.unlabelled = unlabelled }
+      return run
+    }
+
+    func run() throws {
+      Torch.configureThreadsFromEnvironment()
+      var metrics: URL?
+      if let out {
+        let url = URL(fileURLWithPath: out).appendingPathComponent("metrics.json")
+        if FileManager.default.fileExists(atPath: url.path) {
+          throw ValidationError("\(out) already holds scores (metrics.json): pass another --out, or delete the file to replace it")
+        }
+        metrics = url
+      }
+      let baselines = try TwoMoonsBaselines(run: points, mlpSteps: mlpSteps)
+      if let metrics {
+        try FileManager.default.createDirectory(at: metrics.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try writeJSON(baselines, to: metrics)
+      }
+      if output.json { return print(jsonLine(baselines)) }
+      print(
+        String(
+          format: "two moons, seed %llu, %d labels, %d unlabelled: MLP on the labels %.4f, label spreading %.4f  (%d test points)",
+          baselines.seed, baselines.labels, baselines.unlabelled, baselines.mlpAccuracy, baselines.labelSpreadingAccuracy,
+          baselines.testPoints))
+      if let metrics { print("wrote \(metrics.path)") }
+    }
+  }
+}
+

@@ -37,6 +37,9 @@ import Testing
     ("ssl train --method flowgmm --dataset mnist --labels 100000 --steps 1 --out OUT", true,
      "10000 labels a class, but class 0 has only"),
     ("ssl eval --checkpoint OUT", true, "no checkpoint at OUT/model.safetensors"),
+    ("ssl baselines --dataset mnist", false, "--dataset must be two-moons: the baselines are FlowGMM's two-moons comparison; got mnist"),
+    ("ssl baselines --mlp-steps 0", false, "--mlp-steps must be positive; got 0"),
+    ("ssl baselines --labels 3", false, "--labels must be a positive multiple of the 2 classes of two-moons; got 3"),
   ])
   func badFlagsAreRefusedInOneLine(arguments: String, run: Bool, message: String) throws {
     let folder = try CommandLineTests.temporaryFolder()

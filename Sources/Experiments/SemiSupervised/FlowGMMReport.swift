@@ -2,7 +2,8 @@ import Foundation
 
 /// One finished FlowGMM run as a row of docs/results/flowgmm.json.
 public struct FlowGMMResultRow: Codable, Sendable, Equatable {
-  /// flowgmm, flowgmm-cons or flow-labels-only.
+  /// flowgmm, flowgmm-cons or flow-labels-only; on two moons also the baselines mlp-labels-only
+  /// and label-spreading.
   public var method: String
   public var dataset: String
   public var labels: Int
@@ -25,22 +26,27 @@ public struct FlowGMMResultRow: Codable, Sendable, Equatable {
 public struct FlowGMMReport {
   public let rows: [FlowGMMResultRow]
 
-  /// Whether `folder` holds the metrics of a finished FlowGMM run.
-  public static func isFlowGMMRun(_ folder: String) -> Bool {
-    readJSON(FlowGMMTrainingMetrics.self, from: URL(fileURLWithPath: folder).appendingPathComponent("metrics.json")) != nil
-  }
+  /// Whether `folder` holds the metrics of a finished FlowGMM run or of `ssl baselines`.
+  public static func isFlowGMMRun(_ folder: String) -> Bool { (try? rows(of: folder)) != nil }
 
-  public init(folders: [String]) throws {
-    rows = try folders.map { folder in
-      let url = URL(fileURLWithPath: folder).appendingPathComponent("metrics.json")
-      guard let metrics = readJSON(FlowGMMTrainingMetrics.self, from: url) else {
-        throw ExperimentError("no FlowGMM metrics at \(url.path): pass run folders that `penumbra ssl train --method flowgmm` finished")
-      }
-      return FlowGMMResultRow(
+  /// The rows of a finished FlowGMM run's folder (one) or of a two-moons baselines folder (two).
+  static func rows(of folder: String) throws -> [FlowGMMResultRow] {
+    let url = URL(fileURLWithPath: folder).appendingPathComponent("metrics.json")
+    if let baselines = readJSON(TwoMoonsBaselines.self, from: url) { return baselines.rows }
+    guard let metrics = readJSON(FlowGMMTrainingMetrics.self, from: url) else {
+      throw ExperimentError(
+        "no FlowGMM metrics at \(url.path): pass run folders that `penumbra ssl train --method flowgmm` or `ssl baselines --out` finished")
+    }
+    return [
+      FlowGMMResultRow(
         method: metrics.run.name, dataset: metrics.run.dataset.rawValue, labels: metrics.run.labels,
         unlabelled: metrics.run.unlabelled, seed: metrics.run.seed, accuracy: metrics.final.accuracy,
         nllBitsPerDim: metrics.final.bitsPerDim, steps: metrics.steps, seconds: metrics.seconds)
-    }
+    ]
+  }
+
+  public init(folders: [String]) throws {
+    rows = try folders.flatMap { try Self.rows(of: $0) }
   }
 
   public var markdown: String {

@@ -32,6 +32,12 @@ public struct SemiSupervisedScores: Codable, Sendable {
   /// DS3L: mean weight of the unlabelled images from seen and from unseen classes.
   public var meanWeightSeen: Double?
   public var meanWeightUnseen: Double?
+  /// When the unlabelled images include unseen classes: how well the classifier's maximum
+  /// softmax probability tells seen-class unlabelled images (positive) from unseen-class ones,
+  /// as AUROC — what a weight network fed the softmax could at least learn.
+  public var unseenAUROCMaxSoftmax: Double?
+  /// DS3L: the same AUROC of its learned weights (0.5: no separation).
+  public var unseenAUROCWeight: Double?
 }
 
 /// What `ssl train` writes to metrics.json.
@@ -105,6 +111,17 @@ extension SemiSupervisedRun {
     if let weights = ds3lWeights(model, prepared) {
       scores.meanWeightSeen = weights.seen.isEmpty ? nil : weights.seen.reduce(0, +) / Double(weights.seen.count)
       scores.meanWeightUnseen = weights.unseen.isEmpty ? nil : weights.unseen.reduce(0, +) / Double(weights.unseen.count)
+      if !weights.seen.isEmpty, !weights.unseen.isEmpty {
+        scores.unseenAUROCWeight = auroc(inDistributionConfidence: weights.seen, outOfDistributionConfidence: weights.unseen)
+      }
+    }
+    let unlabelledClasses = prepared.split.unlabelled.labels
+    let unseen = (unlabelledClasses .< 0).to(.float64).sum().item()
+    if unseen > 0, unseen < Double(unlabelledClasses.size(0)) {
+      let confidence = Self.probabilities(model, normalize(prepared.split.unlabelled.images)).amax(1).to(.float64)
+      scores.unseenAUROCMaxSoftmax = auroc(
+        inDistributionConfidence: confidence.maskedSelect(unlabelledClasses .>= 0).toArray(Double.self),
+        outOfDistributionConfidence: confidence.maskedSelect(unlabelledClasses .< 0).toArray(Double.self))
     }
     return scores
   }
