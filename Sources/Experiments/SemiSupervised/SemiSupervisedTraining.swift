@@ -108,17 +108,22 @@ extension SemiSupervisedRun {
       ece: expectedCalibrationError(probabilities: rows, labels: labels),
       nll: negativeLogLikelihood(probabilities: rows, labels: labels),
       validationAccuracy: Self.accuracy(model, prepared.validation, prepared.split.validation.labels))
-    if let weights = ds3lWeights(model, prepared) {
+    // Unseen-class unlabelled images carry the label −1 (their class is never trained on).
+    let unlabelledClasses = prepared.split.unlabelled.labels
+    let unseen = (unlabelledClasses .< 0).to(.float64).sum().item()
+    let bothKinds = unseen > 0 && unseen < Double(unlabelledClasses.size(0))
+    guard model is DS3L || bothKinds else { return scores }
+    // One pass over the unlabelled images serves DS3L's weights and the max-softmax AUROC.
+    let unlabelled = unlabelledProbabilities(model, prepared)
+    if let weights = ds3lWeights(model, prepared, probabilities: unlabelled) {
       scores.meanWeightSeen = weights.seen.isEmpty ? nil : weights.seen.reduce(0, +) / Double(weights.seen.count)
       scores.meanWeightUnseen = weights.unseen.isEmpty ? nil : weights.unseen.reduce(0, +) / Double(weights.unseen.count)
-      if !weights.seen.isEmpty, !weights.unseen.isEmpty {
+      if bothKinds {
         scores.unseenAUROCWeight = auroc(inDistributionConfidence: weights.seen, outOfDistributionConfidence: weights.unseen)
       }
     }
-    let unlabelledClasses = prepared.split.unlabelled.labels
-    let unseen = (unlabelledClasses .< 0).to(.float64).sum().item()
-    if unseen > 0, unseen < Double(unlabelledClasses.size(0)) {
-      let confidence = Self.probabilities(model, normalize(prepared.split.unlabelled.images)).amax(1).to(.float64)
+    if bothKinds {
+      let confidence = unlabelled.amax(1).to(.float64)
       scores.unseenAUROCMaxSoftmax = auroc(
         inDistributionConfidence: confidence.maskedSelect(unlabelledClasses .>= 0).toArray(Double.self),
         outOfDistributionConfidence: confidence.maskedSelect(unlabelledClasses .< 0).toArray(Double.self))
@@ -126,15 +131,19 @@ extension SemiSupervisedRun {
     return scores
   }
 
+  /// The classifier's class probabilities [U, seen classes] of the split's unlabelled images.
+  func unlabelledProbabilities(_ model: any SemiSupervisedLearner, _ prepared: PreparedSplit) -> Tensor {
+    Self.probabilities(model, normalize(prepared.split.unlabelled.images))
+  }
+
   /// DS3L's learned weight of every unlabelled image of the split, split by whether its class
-  /// is seen or unseen (nil for the other methods).
-  func ds3lWeights(_ model: any SemiSupervisedLearner, _ prepared: PreparedSplit) -> (seen: [Double], unseen: [Double])? {
+  /// is seen or unseen (nil for the other methods), from the classifier's `probabilities` of
+  /// those images when they are at hand.
+  func ds3lWeights(
+    _ model: any SemiSupervisedLearner, _ prepared: PreparedSplit, probabilities: Tensor? = nil
+  ) -> (seen: [Double], unseen: [Double])? {
     guard let ds3l = model as? DS3L else { return nil }
-    let points = normalize(prepared.split.unlabelled.images)
-    let weights = Tensor.cat(stride(from: 0, to: points.size(0), by: 1_000).map { start in
-      ds3l.weights(points[start..<Swift.min(start + 1_000, points.size(0))])
-    }).to(.float64)
-    // Unseen-class unlabelled images carry the label −1 (their class is never trained on).
+    let weights = ds3l.weights(probabilities: probabilities ?? unlabelledProbabilities(model, prepared)).to(.float64)
     let classes = prepared.split.unlabelled.labels
     return (weights.maskedSelect(classes .>= 0).toArray(Double.self), weights.maskedSelect(classes .< 0).toArray(Double.self))
   }

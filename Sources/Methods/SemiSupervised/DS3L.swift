@@ -85,8 +85,11 @@ public final class DS3L: Module, Objective {
     let wasTraining = isTraining
     eval()
     defer { train(wasTraining) }
-    return withNoGrad { weightNetwork(network(x).softmax(dim: 1)).squeeze(1) }
+    return weights(probabilities: withNoGrad { network(x).softmax(dim: 1) })
   }
+
+  /// The learned weights [N] of the classifier's class probabilities [N, classes] (no gradient).
+  public func weights(probabilities: Tensor) -> Tensor { withNoGrad { weightNetwork(probabilities).squeeze(1) } }
 
   /// L̂ of two passes over `inputs` (labelled rows first): the labelled cross-entropy over the
   /// batch size, plus λ · Σ w ℓ / Σ w over the unlabelled rows. `weightsHeld` computes the
